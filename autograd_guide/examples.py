@@ -51,8 +51,7 @@ def control_flow_function(a: torch.Tensor) -> torch.Tensor:
     b = a * 2
     while b.norm() < 1000:
         b = b * 2
-    # The page discusses this if/else as written, so it stays a statement.
-    if b.sum() > 0:  # noqa: SIM108
+    if b.sum() > 0:
         c = b
     else:
         c = 100 * b

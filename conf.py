@@ -1,0 +1,87 @@
+"""Sphinx configuration for autograd-guide: one English source, built in English and Chinese.
+
+Build from the repository root with ``sphinx-build -c . docs <outdir>``; the nox
+``docs`` session does this for each language. Logic lives in ``sphinxext/``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "sphinxext"))
+
+# -- Project -----------------------------------------------------------------
+project = "autograd-guide"
+author = "The autograd-guide authors"
+copyright = "2026, The autograd-guide authors"
+# The English title, and the Chinese one chosen by the book_languages extension
+# when the build runs with -D language=zh_CN.
+book_titles = {
+    "en": "Autograd Guide",
+    "zh_CN": "PyTorch 自动微分指南",
+}
+
+extensions = [
+    "myst_nb",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.doctest",
+    "sphinx.ext.mathjax",
+    "book_languages",
+]
+
+exclude_patterns = ["locale", "**/.ipynb_checkpoints"]
+
+# -- Languages ---------------------------------------------------------------
+language = "en"
+locale_dirs = ["locale/"]
+# One catalog per page (docs/locale/zh_CN/LC_MESSAGES/autograd/gradients.po),
+# so a translator works on one page at a time.
+gettext_compact = False
+# Source line numbers in the catalogs would change the .po files on every
+# edit above a message, hiding the real changes in review.
+gettext_location = False
+# No per-message uuids: they would make every regeneration a diff.
+gettext_uuid = False
+
+# -- Execution ---------------------------------------------------------------
+# jupyter-cache keys each notebook on its code alone, so the English build
+# executes a page and the Chinese build reuses that execution.
+nb_execution_mode = "cache"
+nb_execution_cache_path = os.environ.get(
+    "AUTOGRAD_GUIDE_JUPYTER_CACHE", str(ROOT / "_build" / ".jupyter_cache")
+)
+# A cell that raises fails the build and names the page; cells whose point is
+# the error carry the raises-exception tag.
+nb_execution_raise_on_error = True
+nb_execution_show_tb = True
+nb_execution_timeout = 300
+nb_merge_streams = True
+
+# -- MyST --------------------------------------------------------------------
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+myst_heading_anchors = 3
+
+# -- API reference -----------------------------------------------------------
+autodoc_typehints = "description"
+autodoc_member_order = "bysource"
+napoleon_google_docstring = False
+napoleon_numpy_docstring = True
+# torch and matplotlib objects in signatures have no inventory offline (nothing
+# is fetched during a build), so nitpicky mode may not look them up.
+nitpick_ignore_regex = [
+    (r"py:.*", r"(torch|matplotlib|collections\.abc)\..*"),
+    (r"py:.*", r"TensorFunction"),
+]
+
+# -- HTML --------------------------------------------------------------------
+html_theme = "sphinx_book_theme"
+html_theme_options = {
+    "show_toc_level": 2,
+    "use_download_button": True,
+}
+html_last_updated_fmt = None
+html_copy_source = False

@@ -1,0 +1,115 @@
+"""Sessions that build, test and translate autograd-guide.
+
+Run ``nox -l`` to list them. Every environment is made from the dependency
+groups in ``pyproject.toml``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import nox
+
+nox.needs_version = ">=2025.2.9"  # nox.project.dependency_groups
+# The CPU build of torch that pip finds for these environments would be a
+# multi-gigabyte CUDA download for uv, so environments are plain venvs.
+nox.options.default_venv_backend = "venv"
+nox.options.reuse_venv = "yes"
+nox.options.error_on_missing_interpreters = True
+nox.options.sessions = ["lint", "doctest", "tests"]
+
+ROOT = Path(__file__).resolve().parent
+BUILD = ROOT / "_build"
+PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+PYTHON = "3.11"
+LANGUAGES = ("en", "zh_CN")
+
+
+def install(session: nox.Session, *groups: str) -> None:
+    """Install the named dependency groups and the package itself."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, *groups), "-e", ".")
+
+
+def sphinx_build(session: nox.Session, builder: str, language: str, *extra: str) -> None:
+    """Build the book with one builder in one language into ``_build/<builder>/<language>``."""
+    doctrees = BUILD / "doctrees" / builder / language
+    try:
+        session.run(
+            "sphinx-build",
+            f"--builder={builder}",
+            f"--conf-dir={ROOT}",  # conf.py lives at the root, the pages in docs/
+            f"--doctree-dir={doctrees}",  # one per builder and language
+            f"--define=language={language}",
+            "--fail-on-warning",  # warnings are errors
+            "--keep-going",  # but report all of them first
+            "--nitpicky",  # every cross-reference must resolve
+            "--quiet",
+            *extra,
+            "docs",
+            str(BUILD / builder / language),
+        )
+    except nox.command.CommandFailed:
+        # Sphinx keeps its environment after a failed build and would not read
+        # the unchanged pages again, so their warnings would not come back and
+        # the next build would pass. Forgetting the environment makes it fail
+        # again until the cause is fixed.
+        shutil.rmtree(doctrees, ignore_errors=True)
+        raise
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Build the HTML book in English and Chinese into _build/html/<language>/."""
+    install(session, "docs")
+    for language in LANGUAGES:
+        sphinx_build(session, "html", language, *session.posargs)
+    session.log(f"The book is in {BUILD / 'html'}: open en/index.html or zh_CN/index.html")
+
+
+@nox.session(python=PYTHON)
+def doctest(session: nox.Session) -> None:
+    """Run the examples in the package's docstrings and in the pages' doctest blocks."""
+    install(session, "docs", "test")
+    session.run("pytest", "--doctest-modules", "autograd_guide", "-p", "no:cacheprovider")
+    sphinx_build(session, "doctest", "en", *session.posargs)
+
+
+@nox.session(python=PYTHON, requires=["docs"])
+def tests(session: nox.Session) -> None:
+    """Run the test suite, including the checks on the built site."""
+    install(session, "test", "docs")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    """Check style with ruff and types with mypy."""
+    install(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def translations(session: nox.Session) -> None:
+    """Extract the English messages and update the Chinese catalogs to match them."""
+    install(session, "docs")
+    session.run(
+        "sphinx-build",
+        "--builder=gettext",
+        f"--conf-dir={ROOT}",
+        "--define=nb_execution_mode=off",  # messages do not depend on outputs
+        "--quiet",
+        "docs",
+        str(BUILD / "gettext"),
+    )
+    session.run(
+        "sphinx-intl",
+        "update",
+        f"--pot-dir={BUILD / 'gettext'}",
+        "--locale-dir=docs/locale",
+        "--language=zh_CN",
+        "--line-width=-1",  # one line per message, so diffs show whole messages
+        *session.posargs,
+    )

@@ -1,0 +1,123 @@
+"""Sphinx extension: one English source, a Chinese build that must be complete.
+
+For every page read in a translated build, the English messages of the page are
+compared with its gettext catalog (``<locale_dirs>/<language>/LC_MESSAGES/<page>.po``),
+and a warning names each message that is missing, empty or fuzzy, and each
+catalog entry the page no longer has. The nox ``docs`` session builds with
+``-W``, so any of these fails the build.
+
+The extension also gives each language its own site title.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from babel.messages.catalog import Catalog
+from babel.messages.pofile import read_po
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.transforms import SphinxTransform
+from sphinx.util import logging
+from sphinx.util.i18n import docname_to_domain
+from sphinx.util.nodes import extract_messages
+
+logger = logging.getLogger(__name__)
+
+SOURCE_LANGUAGE = "en"
+SHOWN_PER_PAGE = 5
+
+
+def _shorten(message: str, width: int = 70) -> str:
+    flat = " ".join(message.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+class CheckCatalogCompleteness(SphinxTransform):
+    """Warn about English messages of a page that its catalog does not translate."""
+
+    # Sphinx's Locale transform runs at 20 and replaces the English text; the
+    # English messages must be collected before it.
+    default_priority = 19
+
+    def apply(self, **kwargs: Any) -> None:
+        """Compare the page's messages with its catalog and warn about the gaps."""
+        language = self.config.language
+        if language == SOURCE_LANGUAGE or self.app.builder.name == "gettext":
+            return
+        docname = self.env.docname
+        catalog_path = self._catalog_path(docname)
+        relative = catalog_path.relative_to(self.env.srcdir)
+        messages = dict.fromkeys(message for _, message in extract_messages(self.document))
+        if not catalog_path.is_file():
+            if messages:
+                logger.warning(
+                    "no %s catalog for this page; run `nox -s translations` to create %s "
+                    "and translate its %d messages",
+                    language,
+                    relative,
+                    len(messages),
+                    location=docname,
+                    type="i18n",
+                    subtype="untranslated",
+                )
+            return
+        catalog = self._read(catalog_path)
+        untranslated = [
+            message
+            for message in messages
+            if (entry := catalog.get(message)) is None or entry.fuzzy or not entry.string
+        ]
+        stale = [
+            str(entry.id)
+            for entry in catalog
+            if entry.id and not isinstance(entry.id, tuple) and entry.id not in messages
+        ]
+        for problem, found, advice in (
+            ("untranslated or fuzzy", untranslated, "translate them and clear the fuzzy flag"),
+            ("stale (no longer on the page)", stale, "run `nox -s translations` to update it"),
+        ):
+            if found:
+                shown = "; ".join(repr(_shorten(m)) for m in found[:SHOWN_PER_PAGE])
+                more = len(found) - SHOWN_PER_PAGE
+                logger.warning(
+                    "%d %s messages in %s: %s%s; %s",
+                    len(found),
+                    problem,
+                    relative,
+                    shown,
+                    f" and {more} more" if more > 0 else "",
+                    advice,
+                    location=docname,
+                    type="i18n",
+                    subtype="untranslated",
+                )
+
+    def _catalog_path(self, docname: str) -> Path:
+        domain = docname_to_domain(docname, self.config.gettext_compact)
+        locale_dir = Path(self.env.srcdir, self.config.locale_dirs[0])
+        return locale_dir / self.config.language / "LC_MESSAGES" / f"{domain}.po"
+
+    @staticmethod
+    def _read(path: Path) -> Catalog:
+        with path.open("rb") as po_file:
+            return read_po(po_file)
+
+
+def _set_title(app: Sphinx, config: Config) -> None:
+    titles: dict[str, str] = config.book_titles
+    if config.language not in titles:
+        raise ValueError(
+            f"book_titles has no title for language {config.language!r}; "
+            f"add one to conf.py for each of {sorted(titles)}"
+        )
+    config.html_title = titles[config.language]
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the catalog check and the per-language title."""
+    app.add_config_value("book_titles", {}, "html", types=[dict])
+    app.connect("config-inited", _set_title)
+    app.add_transform(CheckCatalogCompleteness)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
