@@ -16,8 +16,10 @@ from typing import Any
 
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
+from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.locale import get_translation
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.i18n import docname_to_domain
@@ -49,7 +51,12 @@ class CheckCatalogCompleteness(SphinxTransform):
         docname = self.env.docname
         catalog_path = self._catalog_path(docname)
         relative = catalog_path.relative_to(self.env.srcdir)
-        messages = dict.fromkeys(message for _, message in extract_messages(self.document))
+        front_matter = _front_matter(self.document)
+        messages = dict.fromkeys(
+            message
+            for node, message in extract_messages(self.document)
+            if front_matter is None or front_matter not in _ancestors(node)
+        )
         if not catalog_path.is_file():
             if messages:
                 logger.warning(
@@ -64,6 +71,17 @@ class CheckCatalogCompleteness(SphinxTransform):
                 )
             return
         catalog = self._read(catalog_path)
+        # Headings such as "Parameters", which napoleon and autodoc add to the
+        # API reference, come out of Sphinx already translated by its own
+        # catalog: they are neither missing nor stale.
+        sphinx_gettext = get_translation("sphinx")
+        translated_by_sphinx = {
+            str(entry.id): sphinx_gettext(str(entry.id))
+            for entry in catalog
+            if entry.id and sphinx_gettext(str(entry.id)) != entry.id
+        }
+        for message in translated_by_sphinx.values():
+            messages.pop(message, None)
         untranslated = [
             message
             for message in messages
@@ -72,7 +90,10 @@ class CheckCatalogCompleteness(SphinxTransform):
         stale = [
             str(entry.id)
             for entry in catalog
-            if entry.id and not isinstance(entry.id, tuple) and entry.id not in messages
+            if entry.id
+            and not isinstance(entry.id, tuple)
+            and entry.id not in messages
+            and entry.id not in translated_by_sphinx
         ]
         for problem, found, advice in (
             ("untranslated or fuzzy", untranslated, "translate them and clear the fuzzy flag"),
@@ -103,6 +124,28 @@ class CheckCatalogCompleteness(SphinxTransform):
     def _read(path: Path) -> Catalog:
         with path.open("rb") as po_file:
             return read_po(po_file)
+
+
+def _front_matter(document: nodes.document) -> nodes.Element | None:
+    """Return the field list that docutils will turn into the page's metadata, if any.
+
+    A page's front matter (``file_format: mystnb`` and the like) is parsed as a
+    field list at the top of the document; docutils later makes it the page's
+    docinfo and Sphinx removes it, so its text is never a message to translate.
+    """
+    index = document.first_child_not_matching_class(nodes.PreBibliographic)
+    if index is None or not isinstance(document[index], nodes.field_list):
+        return None
+    field_list: nodes.Element = document[index]
+    return field_list
+
+
+def _ancestors(node: nodes.Node) -> list[nodes.Node]:
+    found = []
+    while node.parent is not None:
+        node = node.parent
+        found.append(node)
+    return found
 
 
 def _set_title(app: Sphinx, config: Config) -> None:
