@@ -43,7 +43,7 @@ class CheckCatalogCompleteness(SphinxTransform):
     # English messages must be collected before it.
     default_priority = 19
 
-    def apply(self, **kwargs: Any) -> None:
+    def apply(self, **kwargs: object) -> None:
         """Compare the page's messages with its catalog and warn about the gaps."""
         language = self.config.language
         if language == SOURCE_LANGUAGE or self.app.builder.name == "gettext":
@@ -118,7 +118,8 @@ class CheckCatalogCompleteness(SphinxTransform):
     def _catalog_path(self, docname: str) -> Path:
         domain = docname_to_domain(docname, self.config.gettext_compact)
         locale_dir = Path(self.env.srcdir, self.config.locale_dirs[0])
-        return locale_dir / self.config.language / "LC_MESSAGES" / f"{domain}.po"
+        language: str = self.config.language
+        return locale_dir / language / "LC_MESSAGES" / f"{domain}.po"
 
     @staticmethod
     def _read(path: Path) -> Catalog:

@@ -1,0 +1,147 @@
+"""Checks on the built site in _build/html, made by ``nox -s docs``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import torch
+from babel.messages.pofile import read_po
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "_build" / "html"
+CATALOGS = ROOT / "docs" / "locale" / "zh_CN" / "LC_MESSAGES"
+LANGUAGES = {"en": "en", "zh_CN": "zh-CN"}
+SPHINX_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+# Every output the source material shows, by the page that must show it.
+SEED_OUTPUTS = {
+    "autograd/first-gradient.html": [
+        "tensor([0., 1., 2., 3.])",
+        "tensor([0., 1., 2., 3.], requires_grad=True)",
+        "tensor(28., grad_fn=<MulBackward0>)",
+        "tensor([ 0.,  4.,  8., 12.])",
+        "tensor([True, True, True, True])",
+        "tensor([0., 0., 0., 0.])",
+        "tensor([1., 1., 1., 1.])",
+    ],
+    "autograd/non-scalar.html": [
+        "tensor([0., 2., 4., 6.])",
+        "tensor([True, True, True, True])",
+        "grad can be implicitly created only for scalar outputs",
+    ],
+    "autograd/detach.html": [
+        "tensor([True, True, True, True])",
+        "tensor([0., 0., 0., 0.])",
+    ],
+    "autograd/control-flow.html": ["tensor(True)"],
+    "autograd/checking-derivatives.html": [
+        "tensor([0.0000, 0.1000, 0.2000, 0.3000, 0.4000, 0.5000, 0.6000, 0.7000, 0.8000,",
+        "9.9000], requires_grad=True)",
+    ],
+}
+
+
+def pages(language: str) -> set[str]:
+    root = SITE / language
+    if not (root / "index.html").is_file():
+        pytest.fail(f"{root} has no index.html; build the site first with `nox -s docs`")
+    return {
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*.html")
+        if not path.relative_to(root).parts[0].startswith("_")
+    } - SPHINX_PAGES
+
+
+def soup(language: str, page: str) -> BeautifulSoup:
+    return BeautifulSoup((SITE / language / page).read_text(encoding="utf-8"), "html.parser")
+
+
+def outputs(document: BeautifulSoup) -> str:
+    return "\n".join(node.get_text() for node in document.select(".cell_output"))
+
+
+def test_only_the_two_languages_sit_in_the_site_folder():
+    assert {path.name for path in SITE.iterdir() if path.is_dir()} == set(LANGUAGES)
+
+
+def test_every_english_page_has_a_chinese_page():
+    english = pages("en")
+    assert "autograd/first-gradient.html" in english
+    assert english == pages("zh_CN")
+
+
+@pytest.mark.parametrize(("language", "lang_attribute"), LANGUAGES.items())
+def test_pages_declare_their_language(language, lang_attribute):
+    for page in pages(language):
+        assert soup(language, page).html["lang"] == lang_attribute, page
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize(("page", "expected"), SEED_OUTPUTS.items())
+def test_seed_outputs_are_executed_outputs(language, page, expected):
+    shown = outputs(soup(language, page))
+    missing = [output for output in expected if output not in shown]
+    assert not missing, f"{language}/{page} does not show {missing}"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_error_cell_shows_the_traceback(language):
+    document = soup(language, "autograd/non-scalar.html")
+    error_cells = document.select(".cell.tag_raises-exception .cell_output")
+    assert len(error_cells) == 1
+    assert "RuntimeError" in error_cells[0].get_text()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_derivative_figure_is_an_svg(language):
+    images = soup(language, "autograd/checking-derivatives.html").select(".cell_output img")
+    assert [image["src"].rsplit(".", 1)[-1] for image in images] == ["svg"]
+    assert (SITE / language / "autograd" / images[0]["src"]).resolve().is_file()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_landing_page_names_the_torch_that_executed_it(language):
+    text = soup(language, "index.html").get_text()
+    assert f"{torch.__version__}" in text
+
+
+def test_chinese_catalogs_are_complete():
+    catalogs = sorted(CATALOGS.rglob("*.po"))
+    assert len(catalogs) == len(pages("zh_CN"))
+    for path in catalogs:
+        with path.open("rb") as po_file:
+            catalog = read_po(po_file)
+        for message in catalog:
+            if message.id:
+                assert message.string, f"{path.name}: untranslated {message.id!r}"
+                assert not message.fuzzy, f"{path.name}: fuzzy {message.id!r}"
+
+
+def test_chinese_prose_is_chinese():
+    untranslated = []
+    for page in pages("zh_CN"):
+        article = soup("zh_CN", page).select_one("article")
+        assert article is not None, page
+        for block in article.select("p, li, h1, h2, h3, th, td, dd"):
+            if block.find_parent(class_=["cell", "highlight", "math"]):
+                continue
+            for code in block.select("code, .math, span.pre"):
+                code.decompose()
+            text = block.get_text(" ", strip=True)
+            if len(re.findall(r"[A-Za-z]{3,}", text)) >= 4 and not CJK.search(text):
+                untranslated.append(f"{page}: {text[:60]}")
+    allowed_english = {"glossary.html"}
+    assert not [line for line in untranslated if line.split(":")[0] not in allowed_english]
+
+
+def test_english_pages_are_not_translated():
+    for page in pages("en"):
+        if page == "glossary.html":
+            continue
+        article = soup("en", page).select_one("article")
+        assert article is not None, page
+        assert not CJK.search(article.get_text()), page
