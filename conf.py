@@ -6,7 +6,6 @@ Build from the repository root with ``sphinx-build -c . docs <outdir>``; the nox
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -31,6 +30,8 @@ extensions = [
     "sphinx.ext.doctest",
     "sphinx.ext.mathjax",
     "book_languages",
+    "helper_source",
+    "execution_cache",
 ]
 
 exclude_patterns = ["locale", "**/.ipynb_checkpoints"]
@@ -49,11 +50,12 @@ gettext_uuid = False
 
 # -- Execution ---------------------------------------------------------------
 # jupyter-cache keys each notebook on its code alone, so the English build
-# executes a page and the Chinese build reuses that execution.
+# executes a page and the Chinese build reuses that execution. The
+# execution_cache extension puts the cache in _build/jupyter_cache/<hash of
+# the package's sources and the installed packages>, so that changing either
+# executes the pages again.
 nb_execution_mode = "cache"
-nb_execution_cache_path = os.environ.get(
-    "AUTOGRAD_GUIDE_JUPYTER_CACHE", str(ROOT / "_build" / ".jupyter_cache")
-)
+executed_package = "autograd_guide"
 # A cell that raises fails the build and names the page; cells whose point is
 # the error carry the raises-exception tag.
 nb_execution_raise_on_error = True

@@ -10,11 +10,12 @@ __all__ = ["control_flow_function"]
 
 
 def control_flow_function(a: torch.Tensor) -> torch.Tensor:
-    """Double ``a`` until its norm reaches 1000, then keep it or scale it by 100 by its sign.
+    """Double ``a`` until its norm reaches 1000, then multiply by 100 unless its sum is positive.
 
     The loop count and the branch depend on the value of ``a``, yet for any given
-    ``a`` the result is ``k * a`` for some constant ``k``: the function is
-    piecewise linear, so its gradient at ``a`` is ``f(a) / a``.
+    ``a`` the result is ``k * a`` for a constant ``k`` that stays the same near
+    ``a``: the function is piecewise linear. For a scalar ``a``, its derivative
+    is therefore ``f(a) / a``.
 
     Parameters
     ----------
@@ -24,7 +25,8 @@ def control_flow_function(a: torch.Tensor) -> torch.Tensor:
     Returns
     -------
     torch.Tensor
-        ``k * a``, where ``k`` is a power of two, times 100 when the sum is not positive.
+        ``k * a``, where ``k`` is a power of two, times 100 when the entries of
+        the doubled ``a`` do not have a positive sum.
 
     Raises
     ------

@@ -249,7 +249,7 @@ def check_gradient(
     Raises
     ------
     TypeError
-        For the reasons :func:`gradient` and :func:`finite_difference_gradient` do.
+        For the same reasons as :func:`gradient` and :func:`finite_difference_gradient`.
     ValueError
         If a tolerance is negative or not finite, or the step is not positive.
 

@@ -287,6 +287,14 @@ def test_check_gradient_worst_index_for_2d_input():
     assert "at index (1, 0)" in repr(check)
 
 
+def test_check_gradient_fails_when_only_one_entry_is_wrong():
+    x = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+    check = check_gradient(lambda t: wrong_sum_of_squares(t[:1]) + (t[1:] ** 2).sum(), x)
+    assert not check.passed
+    assert check.worst_index == (0,)
+    torch.testing.assert_close(check.autograd, torch.tensor([3.0, 4.0, 6.0], dtype=torch.float64))
+
+
 def test_check_gradient_fails_when_difference_exceeds_tolerance_only():
     x = torch.tensor([1.0], dtype=torch.float64)
     assert not check_gradient(wrong_sum_of_squares, x).passed
