@@ -7,11 +7,18 @@ names the argument, says what was received and what to pass instead.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 
 import torch
 
-__all__ = ["require_differentiable_tensor", "require_positive_step", "scalar_output"]
+__all__ = [
+    "require_callable",
+    "require_differentiable_tensor",
+    "require_positive_step",
+    "require_tolerance",
+    "scalar_output",
+]
 
 
 def require_differentiable_tensor(x: object, name: str = "x") -> torch.Tensor:
@@ -33,26 +40,44 @@ def require_differentiable_tensor(x: object, name: str = "x") -> torch.Tensor:
     return x
 
 
+def _require_real(value: object, name: str, *, allow_zero: bool, example: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a real number, got {type(value).__name__}; "
+            f"pass a float such as {example}"
+        )
+    number = float(value)
+    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
+        bound = "at least 0" if allow_zero else "greater than 0"
+        kind = "non-negative" if allow_zero else "small positive"
+        raise ValueError(
+            f"{name} must be a finite number {bound}, got {value!r}; "
+            f"pass a {kind} float such as {example}"
+        )
+    return number
+
+
 def require_positive_step(step: object) -> float:
     """Return ``step`` as a float if it is a finite positive number, else raise."""
-    if isinstance(step, bool) or not isinstance(step, (int, float)):
-        raise TypeError(
-            f"step must be a real number, got {type(step).__name__}; pass a float such as 1e-3"
-        )
-    if not math.isfinite(step) or step <= 0:
-        raise ValueError(
-            f"step must be a finite number greater than 0, got {step!r}; pass a small "
-            f"positive float such as 1e-3"
-        )
-    return float(step)
+    return _require_real(step, "step", allow_zero=False, example="1e-3")
 
 
-def scalar_output(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    """Call ``f(x)`` and return the result if it is a one-element tensor, else raise."""
+def require_tolerance(tolerance: object, name: str) -> float:
+    """Return ``tolerance`` as a float if it is a finite number of at least 0, else raise."""
+    return _require_real(tolerance, name, allow_zero=True, example="1e-4")
+
+
+def require_callable(f: object) -> None:
+    """Raise unless ``f`` can be called."""
     if not callable(f):
         raise TypeError(
             f"f must be callable, got {type(f).__name__}; pass a function of one tensor"
         )
+
+
+def scalar_output(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """Call ``f(x)`` and return the result if it is a one-element tensor, else raise."""
+    require_callable(f)
     out = f(x)
     if not isinstance(out, torch.Tensor):
         raise TypeError(

@@ -8,8 +8,10 @@ from dataclasses import dataclass
 import torch
 
 from autograd_guide._validation import (
+    require_callable,
     require_differentiable_tensor,
     require_positive_step,
+    require_tolerance,
     scalar_output,
 )
 
@@ -51,7 +53,7 @@ def gradient(f: TensorFunction, x: torch.Tensor) -> torch.Tensor:
     ValueError
         If the output of ``f`` does not depend on its argument through autograd
         (for example because ``f`` went through ``.item()``, ``.numpy()`` or
-        ``.detach()``).
+        ``.detach()``), or if it is called inside :func:`torch.inference_mode`.
 
     Examples
     --------
@@ -65,6 +67,11 @@ def gradient(f: TensorFunction, x: torch.Tensor) -> torch.Tensor:
     (True, False)
     """
     x = require_differentiable_tensor(x)
+    if torch.is_inference_mode_enabled():
+        raise ValueError(
+            "gradient() cannot record a graph inside torch.inference_mode(); "
+            "call it outside that block"
+        )
     point = x.detach().clone().requires_grad_(True)
     with torch.enable_grad():
         out = scalar_output(f, point)
@@ -112,6 +119,7 @@ def derivative(f: TensorFunction, x: torch.Tensor) -> torch.Tensor:
     tensor([ 1., -1.])
     """
     x = require_differentiable_tensor(x)
+    require_callable(f)
 
     def total(t: torch.Tensor) -> torch.Tensor:
         y = f(t)
@@ -251,7 +259,8 @@ def check_gradient(
     TypeError
         For the same reasons as :func:`gradient` and :func:`finite_difference_gradient`.
     ValueError
-        If a tolerance is negative or not finite, or the step is not positive.
+        If a tolerance is negative or not finite, the step is not positive, or
+        ``x`` has no entries.
 
     Examples
     --------
@@ -262,11 +271,10 @@ def check_gradient(
     >>> check.max_error < 1e-6
     True
     """
-    for name, tolerance in (("rtol", rtol), ("atol", atol)):
-        if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float)):
-            raise TypeError(f"{name} must be a real number, got {type(tolerance).__name__}")
-        if not (0 <= tolerance < float("inf")):
-            raise ValueError(f"{name} must be finite and at least 0, got {tolerance!r}")
+    rtol = require_tolerance(rtol, "rtol")
+    atol = require_tolerance(atol, "atol")
+    if isinstance(x, torch.Tensor) and x.numel() == 0:
+        raise ValueError("x has no entries, so there is nothing to check; pass a non-empty tensor")
     by_autograd = gradient(f, x)
     by_differences = finite_difference_gradient(f, x, step)
     error = (by_autograd.double() - by_differences.double()).abs()

@@ -63,16 +63,23 @@ def plot_function_and_derivative(
             f"x must be one-dimensional to be drawn, got shape {tuple(x.shape)}; "
             f"pass points such as torch.linspace(0, 10, 100)"
         )
-    if len(labels) != 2 or not all(isinstance(label, str) for label in labels):
-        raise TypeError(f"labels must be two strings, got {labels!r}")
+    if (
+        not isinstance(labels, tuple | list)
+        or len(labels) != 2
+        or not all(isinstance(label, str) for label in labels)
+    ):
+        raise TypeError(
+            f"labels must be two strings, got {labels!r}; pass a pair such as "
+            f'("$f(x)$", "$f\'(x)$")'
+        )
     slope = derivative(f, x)
     with torch.no_grad():
         values = f(x.detach())
     if ax is None:
         _, ax = plt.subplots()
-    points = x.detach().numpy()
-    ax.plot(points, values.numpy(), label=labels[0])
-    ax.plot(points, slope.numpy(), label=labels[1], linestyle="--")
+    points = x.detach().double().numpy()
+    ax.plot(points, values.double().numpy(), label=labels[0])
+    ax.plot(points, slope.double().numpy(), label=labels[1], linestyle="--")
     ax.set_xlabel("$x$")
     ax.legend()
     return ax

@@ -305,7 +305,7 @@ def test_check_gradient_fails_when_difference_exceeds_tolerance_only():
 @pytest.mark.parametrize("name", ["rtol", "atol"])
 @pytest.mark.parametrize("value", [-1e-3, -1, math.nan, math.inf])
 def test_check_gradient_refuses_bad_tolerance_value(name, value):
-    with pytest.raises(ValueError, match=f"{name} must be finite and at least 0"):
+    with pytest.raises(ValueError, match=f"{name} must be a finite number at least 0"):
         check_gradient(torch.sin, torch.tensor(0.5), **{name: value})
 
 
@@ -368,9 +368,11 @@ def test_plot_draws_function_and_derivative():
     assert isinstance(ax, Axes)
     function_line, derivative_line = ax.get_lines()
     for line in (function_line, derivative_line):
-        torch.testing.assert_close(torch.as_tensor(line.get_xdata()), x)
-    torch.testing.assert_close(torch.as_tensor(function_line.get_ydata()), torch.sin(x))
-    torch.testing.assert_close(torch.as_tensor(derivative_line.get_ydata()), torch.cos(x))
+        torch.testing.assert_close(torch.as_tensor(line.get_xdata()), x.double())
+    torch.testing.assert_close(torch.as_tensor(function_line.get_ydata()), torch.sin(x).double())
+    torch.testing.assert_close(
+        torch.as_tensor(derivative_line.get_ydata()), torch.cos(x).double(), rtol=1e-6, atol=1e-6
+    )
     assert [line.get_label() for line in ax.get_lines()] == ["$f(x)$", "$f'(x)$"]
 
 
@@ -629,3 +631,38 @@ def weights_and_points(draw):
 def test_gradient_of_linear_function_is_its_weights_exactly(weights_and_point):
     weights, x = weights_and_point
     assert torch.equal(gradient(lambda t: torch.dot(weights, t), x), weights)
+
+
+def test_check_gradient_refuses_empty_tensor():
+    with pytest.raises(ValueError, match="pass a non-empty tensor"):
+        check_gradient(lambda t: t.sum(), torch.empty(0))
+
+
+def test_gradient_explains_inference_mode():
+    with torch.inference_mode(), pytest.raises(ValueError, match="call it outside that block"):
+        gradient(lambda t: (t * t).sum(), torch.ones(2))
+
+
+@pytest.mark.parametrize("labels", ["ab", None, 5])
+def test_plot_refuses_labels_that_are_not_a_pair_of_strings(labels):
+    with pytest.raises(TypeError, match=r"labels must be two strings.*pass a pair"):
+        plot_function_and_derivative(torch.sin, torch.linspace(0, 1, 5), labels=labels)
+
+
+def test_plot_draws_low_precision_input():
+    ax = plot_function_and_derivative(torch.sin, torch.linspace(0, 1, 5, dtype=torch.bfloat16))
+    assert len(ax.get_lines()) == 2
+
+
+@pytest.mark.parametrize("helper", [derivative, plot_function_and_derivative])
+def test_elementwise_helpers_refuse_non_callable_f(helper):
+    with pytest.raises(TypeError, match="pass a function of one tensor"):
+        helper(5, torch.linspace(0, 1, 5))
+
+
+def test_numpy_scalars_are_accepted_as_step():
+    import numpy as np
+
+    x = torch.tensor([0.5])
+    expected = finite_difference_gradient(torch.sum, x, 1e-3)
+    assert torch.equal(finite_difference_gradient(torch.sum, x, np.float32(1e-3)), expected)
