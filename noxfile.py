@@ -100,6 +100,8 @@ def translations(session: nox.Session) -> None:
         "--builder=gettext",
         f"--conf-dir={ROOT}",
         "--define=nb_execution_mode=off",  # messages do not depend on outputs
+        # Without outputs, the glued versions on the landing page are missing.
+        "--define=suppress_warnings=mystnb.glue",
         "--quiet",
         "docs",
         str(BUILD / "gettext"),
