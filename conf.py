@@ -55,7 +55,8 @@ gettext_uuid = False
 # the package's sources and the installed packages>, so that changing either
 # executes the pages again.
 nb_execution_mode = "cache"
-executed_package = "autograd_guide"
+# The package the pages import, and its distribution name.
+executed_package = ("autograd_guide", "autograd-guide")
 # A cell that raises fails the build and names the page; cells whose point is
 # the error carry the raises-exception tag.
 nb_execution_raise_on_error = True
@@ -72,6 +73,9 @@ autodoc_typehints = "description"
 autodoc_member_order = "bysource"
 napoleon_google_docstring = False
 napoleon_numpy_docstring = True
+# The doctest builder runs the docstring examples of the API reference, which
+# use the package's names as pytest's --doctest-modules sees them.
+doctest_global_setup = "from autograd_guide import *"
 # torch and matplotlib objects in signatures have no inventory offline (nothing
 # is fetched during a build), so nitpicky mode may not look them up.
 nitpick_ignore_regex = [

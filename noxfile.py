@@ -24,6 +24,12 @@ BUILD = ROOT / "_build"
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 PYTHON = "3.11"
 LANGUAGES = ("en", "zh_CN")
+# For builds that need the pages' text but not their outputs. The glued
+# versions on the landing page are then missing, which is expected.
+WITHOUT_EXECUTION = (
+    "--define=nb_execution_mode=off",
+    "--define=suppress_warnings=mystnb.glue",
+)
 
 
 def install(session: nox.Session, *groups: str) -> None:
@@ -72,7 +78,7 @@ def doctest(session: nox.Session) -> None:
     """Run the examples in the package's docstrings and in the pages' doctest blocks."""
     install(session, "docs", "test")
     session.run("pytest", "--doctest-modules", "autograd_guide", "-p", "no:cacheprovider")
-    sphinx_build(session, "doctest", "en", *session.posargs)
+    sphinx_build(session, "doctest", "en", *WITHOUT_EXECUTION, *session.posargs)
 
 
 @nox.session(python=PYTHON, requires=["docs"])
@@ -99,9 +105,7 @@ def translations(session: nox.Session) -> None:
         "sphinx-build",
         "--builder=gettext",
         f"--conf-dir={ROOT}",
-        "--define=nb_execution_mode=off",  # messages do not depend on outputs
-        # Without outputs, the glued versions on the landing page are missing.
-        "--define=suppress_warnings=mystnb.glue",
+        *WITHOUT_EXECUTION,  # messages do not depend on outputs
         "--quiet",
         "docs",
         str(BUILD / "gettext"),

@@ -1,16 +1,25 @@
-"""Where executed notebooks are cached, keyed on everything the code runs against.
+"""Sphinx extension: cache executed notebooks by everything their code runs against.
 
 jupyter-cache keys a notebook on the code of its cells only. The outputs also
-depend on the ``autograd_guide`` sources the cells import and on the installed
-packages (torch above all), so the cache lives in a folder named after a hash
-of those: a change to either starts from an empty cache and executes the
-pages again, while the two languages of one build share one cache.
+depend on the sources of the package the cells import and on the versions of
+the packages that execute them (torch above all). This extension puts the
+cache in ``_build/jupyter_cache/<fingerprint>``, where the fingerprint hashes
+the package's sources, the Python version and the installed versions of the
+packages the package and the kernel need. Changing any of these starts from an
+empty cache and executes the pages again; the two languages of a build share
+one cache, and tools installed beside them (linters, test runners) do not
+count.
+
+It also creates the cache in the main process before a parallel build forks
+its readers, and keeps myst-nb's executed notebooks out of the published site.
+An explicit ``-D nb_execution_cache_path=...`` is respected.
 """
 
 from __future__ import annotations
 
 import hashlib
 import platform
+import re
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -18,58 +27,105 @@ from typing import Any
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
+# The distributions whose versions decide what the pages print: the package's
+# own requirements are added to these, with everything they require in turn.
+KERNEL_DISTRIBUTIONS = ("ipykernel",)
 
-def environment_fingerprint(package_dir: Path) -> str:
-    """Return a short hash of the package's sources and the installed distributions.
+
+def _requirement_name(requirement: str) -> str | None:
+    if "extra ==" in requirement:
+        return None
+    match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement)
+    return match.group(0).lower().replace("_", "-") if match else None
+
+
+def runtime_versions(roots: tuple[str, ...]) -> list[str]:
+    """Return ``name==version`` for the installed ``roots`` and all they require.
+
+    Optional extras are not followed, and distributions that are not installed
+    (such as requirements for other platforms) are skipped.
+    """
+    seen: dict[str, str] = {}
+    pending = [root.lower() for root in roots]
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        try:
+            distribution = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            continue
+        seen[name] = distribution.version
+        for requirement in distribution.requires or []:
+            required = _requirement_name(requirement)
+            if required is not None:
+                pending.append(required)
+    return sorted(f"{name}=={version}" for name, version in seen.items())
+
+
+def environment_fingerprint(package_dir: Path, distribution: str) -> str:
+    """Return 16 hex digits that change when the package's sources or runtime change.
 
     Parameters
     ----------
     package_dir
         The folder of the package the pages import; every ``.py`` file below
         it is hashed, by path and content.
-
-    Returns
-    -------
-    str
-        16 hexadecimal digits.
+    distribution
+        The package's distribution name, whose requirements are followed.
     """
     if not package_dir.is_dir():
         raise ValueError(f"package_dir must be the package's folder, got {package_dir}")
     digest = hashlib.sha256()
     for path in sorted(package_dir.rglob("*.py")):
-        digest.update(path.relative_to(package_dir).as_posix().encode())
-        digest.update(b"\0")
-        digest.update(path.read_bytes())
-        digest.update(b"\0")
-    installed = sorted(
-        f"{dist.metadata['Name']}=={dist.version}".lower()
-        for dist in metadata.distributions()
-        # The package itself is hashed by its sources above.
-        if dist.metadata["Name"] and dist.metadata["Name"].lower() != "autograd-guide"
+        digest.update(path.relative_to(package_dir).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    try:
+        requirements = metadata.distribution(distribution).requires or []
+    except metadata.PackageNotFoundError as error:
+        raise ValueError(
+            f"{distribution} is not installed; install it with `pip install -e .`"
+        ) from error
+    roots = (
+        tuple(name for name in map(_requirement_name, requirements) if name is not None)
+        + KERNEL_DISTRIBUTIONS
     )
-    digest.update("\n".join([platform.python_version(), *installed]).encode())
+    versions = [platform.python_version(), *runtime_versions(roots)]
+    digest.update("\n".join(versions).encode())
     return digest.hexdigest()[:16]
-
-
-def execution_cache_path(root: Path, package: str = "autograd_guide") -> Path:
-    """Return the jupyter-cache folder for the current sources and environment."""
-    return root / "_build" / "jupyter_cache" / environment_fingerprint(root / package)
 
 
 def _use_cache(app: Sphinx, config: Config) -> None:
     if not config.nb_execution_cache_path:
         root = Path(app.confdir)
-        config.nb_execution_cache_path = str(execution_cache_path(root, config.executed_package))
-    # Creating the cache here, in the main process, before a parallel build
-    # forks its readers, avoids their race to create its tables
-    # ("table settings already exists", Sphinx issue 12481).
+        package, distribution = config.executed_package
+        fingerprint = environment_fingerprint(root / package, distribution)
+        config.nb_execution_cache_path = str(root / "_build" / "jupyter_cache" / fingerprint)
+    # Creating the cache here, before a parallel build forks its readers,
+    # avoids their race to create its tables ("table settings already
+    # exists", Sphinx issue 12481).
     from jupyter_cache import get_cache
 
     get_cache(config.nb_execution_cache_path).list_cache_records()
 
 
+def _keep_executed_notebooks_private(app: Sphinx) -> None:
+    # myst-nb writes executed notebooks beside the output folder
+    # (_build/html/jupyter_execute), which would put a third folder into the
+    # published site and make the two languages write the same files. The
+    # doctree folder is private to one builder and one language.
+    env: Any = app.env  # myst-nb adds mystnb_config to the environment
+    env.mystnb_config = env.mystnb_config.copy(
+        output_folder=str(Path(app.doctreedir, "jupyter_execute"))
+    )
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Point myst-nb's execution cache at the folder for the current sources."""
-    app.add_config_value("executed_package", "autograd_guide", "env", types=[str])
+    """Register the cache location and the folder for executed notebooks."""
+    app.add_config_value(
+        "executed_package", ("autograd_guide", "autograd-guide"), "env", types=[tuple]
+    )
     app.connect("config-inited", _use_cache)
+    # After myst-nb's own handler (priority 500) has chosen its folder.
+    app.connect("builder-inited", _keep_executed_notebooks_private, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -129,7 +129,7 @@ def test_chinese_prose_is_chinese():
         for block in article.select("p, li, h1, h2, h3, th, td, dd"):
             if block.find_parent(class_=["cell", "highlight", "math"]):
                 continue
-            for code in block.select("code, .math, span.pre"):
+            for code in block.select("code, .math, span.pre, strong, em"):
                 code.decompose()
             text = block.get_text(" ", strip=True)
             if len(re.findall(r"[A-Za-z]{3,}", text)) >= 4 and not CJK.search(text):
