@@ -16,11 +16,24 @@ sys.path.insert(0, str(ROOT / "sphinxext"))
 project = "autograd-guide"
 author = "The autograd-guide authors"
 copyright = "2026, The autograd-guide authors"
-# The English title, and the Chinese one chosen by the book_languages extension
-# when the build runs with -D language=zh_CN.
-book_titles = {
-    "en": "Autograd Guide",
-    "zh_CN": "PyTorch 自动微分指南",
+# Settings whose text readers see, by language; the book_languages extension
+# applies the entry for the language being built. A cell tagged hide-cell is
+# the solution of an exercise; its toggle says so.
+language_settings = {
+    "en": {
+        "html_title": "Autograd Guide",
+        "nb_code_prompt_show": "Show the solution",
+        "nb_code_prompt_hide": "Hide the solution",
+        "togglebutton_hint": "Show",
+        "togglebutton_hint_hide": "Hide",
+    },
+    "zh_CN": {
+        "html_title": "PyTorch 自动微分指南",
+        "nb_code_prompt_show": "显示参考答案",
+        "nb_code_prompt_hide": "隐藏参考答案",
+        "togglebutton_hint": "展开",
+        "togglebutton_hint_hide": "收起",
+    },
 }
 
 extensions = [
@@ -29,9 +42,11 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.doctest",
     "sphinx.ext.mathjax",
+    "sphinx_togglebutton",
     "book_languages",
     "helper_source",
     "execution_cache",
+    "figure_alt",
 ]
 
 exclude_patterns = ["locale", "**/.ipynb_checkpoints"]

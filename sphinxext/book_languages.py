@@ -6,7 +6,9 @@ and a warning names each message that is missing, empty or fuzzy, and each
 catalog entry the page no longer has. The nox ``docs`` session builds with
 ``-W``, so any of these fails the build.
 
-The extension also gives each language its own site title.
+The extension also applies ``language_settings``: for the language being
+built, the configuration values whose text the reader sees (the site title,
+the labels of toggles).
 """
 
 from __future__ import annotations
@@ -134,11 +136,12 @@ def _front_matter(document: nodes.document) -> nodes.Element | None:
     field list at the top of the document; docutils later makes it the page's
     docinfo and Sphinx removes it, so its text is never a message to translate.
     """
-    index = document.first_child_not_matching_class(nodes.PreBibliographic)
-    if index is None or not isinstance(document[index], nodes.field_list):
-        return None
-    field_list: nodes.Element = document[index]
-    return field_list
+    for child in document.children:
+        # Comments, targets and the like may come first, as docutils allows.
+        if isinstance(child, nodes.PreBibliographic):
+            continue
+        return child if isinstance(child, nodes.field_list) else None
+    return None
 
 
 def _ancestors(node: nodes.Node) -> list[nodes.Node]:
@@ -149,19 +152,23 @@ def _ancestors(node: nodes.Node) -> list[nodes.Node]:
     return found
 
 
-def _set_title(app: Sphinx, config: Config) -> None:
-    titles: dict[str, str] = config.book_titles
-    if config.language not in titles:
+def _apply_language_settings(app: Sphinx, config: Config) -> None:
+    settings: dict[str, dict[str, object]] = config.language_settings
+    if config.language not in settings:
         raise ValueError(
-            f"book_titles has no title for language {config.language!r}; "
-            f"add one to conf.py for each of {sorted(titles)}"
+            f"language_settings has no entry for language {config.language!r}; "
+            f"add one to conf.py beside {sorted(settings)}"
         )
-    config.html_title = titles[config.language]
+    for name, value in settings[config.language].items():
+        if name not in config:
+            raise ValueError(f"language_settings sets {name!r}, which is not a configuration value")
+        config[name] = value
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the catalog check and the per-language title."""
-    app.add_config_value("book_titles", {}, "html", types=[dict])
-    app.connect("config-inited", _set_title)
+    app.add_config_value("language_settings", {}, "env", types=[dict])
+    # After the other extensions (priority 500) have registered their values.
+    app.connect("config-inited", _apply_language_settings, priority=800)
     app.add_transform(CheckCatalogCompleteness)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
