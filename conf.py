@@ -26,6 +26,7 @@ language_settings = {
         "nb_code_prompt_hide": "Hide the solution",
         "togglebutton_hint": "Show",
         "togglebutton_hint_hide": "Hide",
+        "notebook_download_tooltip": "Download this page as a notebook",
     },
     "zh_CN": {
         "html_title": "PyTorch 自动微分指南",
@@ -33,20 +34,26 @@ language_settings = {
         "nb_code_prompt_hide": "隐藏参考答案",
         "togglebutton_hint": "展开",
         "togglebutton_hint_hide": "收起",
+        "notebook_download_tooltip": "将本页下载为 Jupyter 笔记本",
     },
 }
+# How the language switch names each language: in that language.
+language_names = {"en": "English", "zh_CN": "中文"}
 
 extensions = [
     "myst_nb",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.doctest",
-    "sphinx.ext.mathjax",
+    "mathml",
     "sphinx_togglebutton",
     "book_languages",
     "helper_source",
     "execution_cache",
     "figure_alt",
+    "light_pages",
+    "notebook_downloads",
+    "sphinx_copybutton",
 ]
 
 exclude_patterns = ["locale", "**/.ipynb_checkpoints"]
@@ -99,10 +106,29 @@ nitpick_ignore_regex = [
 ]
 
 # -- HTML --------------------------------------------------------------------
+# Formulas become MathML when the site is built, so that pages show them with
+# no script and nothing fetched from a CDN (see sphinxext/mathml.py).
+html_math_renderer = "mathml"
 html_theme = "sphinx_book_theme"
 html_theme_options = {
     "show_toc_level": 2,
     "use_download_button": True,
+    # The language switch (sphinxext/templates/language-switch.html) comes
+    # first among the buttons above each page.
+    "article_header_end": ["language-switch", "article-header-buttons"],
 }
+# Without a default, the theme's script logs an error on a first visit.
+html_context = {"default_mode": "auto"}
+templates_path = ["sphinxext/templates"]
+html_static_path = ["sphinxext/static"]
+html_css_files = ["book.css"]
+html_favicon = "sphinxext/static/favicon.svg"
 html_last_updated_fmt = None
+
+# -- Copy buttons ------------------------------------------------------------
+# Code cells get a copy button; their outputs do not. In doctest examples
+# only the lines after a prompt are copied, without the prompt.
+copybutton_selector = "div:not(.output) > div.highlight > pre"
+copybutton_prompt_text = r">>> |\.\.\. "
+copybutton_prompt_is_regexp = True
 html_copy_source = False

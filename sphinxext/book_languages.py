@@ -6,6 +6,10 @@ and a warning names each message that is missing, empty or fuzzy, and each
 catalog entry the page no longer has. The nox ``docs`` session builds with
 ``-W``, so any of these fails the build.
 
+It gives every page a link to the same page in the other language
+(``language_links`` in the template context, shown by the
+``language-switch.html`` component).
+
 The extension also applies ``language_settings``: for the language being
 built, the configuration values whose text the reader sees (the site title,
 the labels of toggles).
@@ -33,6 +37,19 @@ SOURCE_LANGUAGE = "en"
 SHOWN_PER_PAGE = 5
 
 
+def catalog_file(srcdir: str | Path, config: Config, docname: str) -> Path:
+    """Return the path of the gettext catalog of ``docname`` in the language being built."""
+    domain = docname_to_domain(docname, config.gettext_compact)
+    language: str = config.language
+    return Path(srcdir, config.locale_dirs[0], language, "LC_MESSAGES", f"{domain}.po")
+
+
+def read_catalog(path: Path) -> Catalog:
+    """Read a ``.po`` file."""
+    with path.open("rb") as po_file:
+        return read_po(po_file)
+
+
 def _shorten(message: str, width: int = 70) -> str:
     flat = " ".join(message.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
@@ -51,7 +68,7 @@ class CheckCatalogCompleteness(SphinxTransform):
         if language == SOURCE_LANGUAGE or self.app.builder.name == "gettext":
             return
         docname = self.env.docname
-        catalog_path = self._catalog_path(docname)
+        catalog_path = catalog_file(self.env.srcdir, self.config, docname)
         relative = catalog_path.relative_to(self.env.srcdir)
         front_matter = _front_matter(self.document)
         messages = dict.fromkeys(
@@ -72,7 +89,7 @@ class CheckCatalogCompleteness(SphinxTransform):
                     subtype="untranslated",
                 )
             return
-        catalog = self._read(catalog_path)
+        catalog = read_catalog(catalog_path)
         # Headings such as "Parameters", which napoleon and autodoc add to the
         # API reference, come out of Sphinx already translated by its own
         # catalog: they are neither missing nor stale.
@@ -117,17 +134,6 @@ class CheckCatalogCompleteness(SphinxTransform):
                     subtype="untranslated",
                 )
 
-    def _catalog_path(self, docname: str) -> Path:
-        domain = docname_to_domain(docname, self.config.gettext_compact)
-        locale_dir = Path(self.env.srcdir, self.config.locale_dirs[0])
-        language: str = self.config.language
-        return locale_dir / language / "LC_MESSAGES" / f"{domain}.po"
-
-    @staticmethod
-    def _read(path: Path) -> Catalog:
-        with path.open("rb") as po_file:
-            return read_po(po_file)
-
 
 def _front_matter(document: nodes.document) -> nodes.Element | None:
     """Return the field list that docutils will turn into the page's metadata, if any.
@@ -165,8 +171,40 @@ def _apply_language_settings(app: Sphinx, config: Config) -> None:
         config[name] = value
 
 
+def counterpart_links(pagename: str, language: str, names: dict[str, str]) -> list[dict[str, str]]:
+    """Return a link to the same page in each other language of the book.
+
+    The sites of the languages sit side by side (``en/``, ``zh_CN/``), so a
+    relative link climbs out of this language's folder and into the other's.
+    It works under any path prefix and from ``file://``.
+    """
+    depth = pagename.count("/")
+    return [
+        {
+            "href": "../" * (depth + 1) + f"{other}/{pagename}.html",
+            "name": name,
+            "hreflang": other.replace("_", "-"),
+        }
+        for other, name in names.items()
+        if other != language
+    ]
+
+
+def _add_language_links(
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict[str, Any],
+    doctree: nodes.document | None,
+) -> None:
+    names: dict[str, str] = app.config.language_names
+    context["language_links"] = counterpart_links(pagename, app.config.language, names)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the catalog check and the per-language title."""
+    """Register the catalog check, the per-language settings and the language switch."""
+    app.add_config_value("language_names", {}, "html", types=[dict])
+    app.connect("html-page-context", _add_language_links)
     app.add_config_value("language_settings", {}, "env", types=[dict])
     # After the other extensions (priority 500) have registered their values.
     app.connect("config-inited", _apply_language_settings, priority=800)

@@ -1,0 +1,161 @@
+"""Sphinx extension: every executed page can be downloaded as a notebook in its language.
+
+myst-nb keeps the executed notebook of each page (code, outputs and the English
+Markdown). When a page is written, this extension writes ``<page>.ipynb``
+beside its HTML, with the Markdown cells translated through the page's gettext
+catalog in a translated build, and makes it the notebook entry of the theme's
+download menu. Code and outputs are the ones executed once for both languages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from babel.messages.catalog import Catalog
+from book_languages import SOURCE_LANGUAGE, catalog_file, read_catalog
+from sphinx.application import Sphinx
+from sphinx.util import logging
+
+logger = logging.getLogger(__name__)
+
+# An opening fence: ``` or ::: followed by a language or a {directive} and its argument.
+_OPEN = re.compile(r"^\s*(`{3,}|:{3,})\s*(\{[\w-]+\})?\s*(.*)$")
+_OPTION = re.compile(r"^\s*:[\w-]+:")
+_HEADING = re.compile(r"^(#{1,6}\s+)(.*)$")
+_ITEM = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)(.*)$")
+# Directives whose content is prose, translated like the rest of the text.
+PROSE_DIRECTIVES = frozenset(
+    {"{admonition}", "{note}", "{tip}", "{warning}", "{important}", "{figure-alt}"}
+)
+
+
+def _translated(text: str, catalog: Catalog) -> str | None:
+    message = " ".join(text.split())
+    entry = catalog.get(message)
+    if entry is None or not entry.string or entry.fuzzy:
+        return None
+    return str(entry.string)
+
+
+def _translate_block(block: list[str], catalog: Catalog) -> list[str]:
+    """Translate one run of non-blank lines: headings, list items or a paragraph."""
+    pieces: list[tuple[str, list[str]]] = []
+    for line in block:
+        start = _HEADING.match(line) or _ITEM.match(line)
+        if start:
+            pieces.append((start.group(1), [start.group(2)]))
+        elif pieces:
+            pieces[-1][1].append(line.strip())
+        else:
+            pieces.append(("", [line.strip()]))
+    out: list[str] = []
+    for prefix, parts in pieces:
+        translation = _translated(" ".join(parts), catalog)
+        out.append(prefix + translation if translation is not None else prefix + parts[0])
+        if translation is None:
+            out.extend(parts[1:])
+    return out
+
+
+def translate_markdown(markdown: str, catalog: Catalog) -> str:
+    """Replace each paragraph, heading, list item and directive title by its translation.
+
+    Text is matched against the catalog the way Sphinx extracts messages (runs
+    of white space joined). Code fences and the content of directives that are
+    not prose (toctree, code) are kept as they are, and so is any text that has
+    no translation.
+    """
+    out: list[str] = []
+    block: list[str] = []
+    fences: list[tuple[str, bool]] = []  # open fences: marker, whether content is prose
+
+    def flush() -> None:
+        out.extend(_translate_block(block, catalog))
+        block.clear()
+
+    for line in markdown.split("\n"):
+        prose = all(is_prose for _, is_prose in fences)
+        if fences and line.strip() == fences[-1][0]:
+            flush()
+            fences.pop()
+            out.append(line)
+            continue
+        opening = _OPEN.match(line)
+        if opening and prose:
+            flush()
+            marker, directive, argument = opening.groups()
+            fences.append((marker, directive in PROSE_DIRECTIVES))
+            translation = _translated(argument, catalog) if directive and argument else None
+            out.append(line[: line.rindex(argument)] + translation if translation else line)
+        elif not prose:
+            out.append(line)
+        elif not line.strip() or _OPTION.match(line) or line.strip() == "$$":
+            flush()
+            out.append(line)
+        else:
+            block.append(line)
+    flush()
+    return "\n".join(out)
+
+
+def _executed_notebook(app: Sphinx, pagename: str) -> Path:
+    # execution_cache.py points myst-nb's output folder into the doctree folder.
+    return Path(app.doctreedir, "jupyter_execute", f"{pagename}.ipynb")
+
+
+def _write_notebook(
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict[str, Any],
+    doctree: object,
+) -> None:
+    executed = _executed_notebook(app, pagename)
+    buttons = context.get("header_buttons", [])
+    menu = next((b for b in buttons if b.get("label") == "download-buttons"), None)
+    if menu is not None:
+        # The theme links the page's Markdown source, which the site does not
+        # publish; the notebook takes its place, and printing to PDF stays.
+        menu["buttons"] = [b for b in menu["buttons"] if b.get("label") == "download-pdf-button"]
+    if not executed.is_file():
+        return
+    notebook = json.loads(executed.read_text(encoding="utf-8"))
+    if app.config.language != SOURCE_LANGUAGE:
+        path = catalog_file(app.srcdir, app.config, pagename)
+        if not path.is_file():
+            logger.warning("no catalog to translate the notebook of %s", pagename)
+            return
+        catalog = read_catalog(path)
+        for cell in notebook["cells"]:
+            if cell["cell_type"] == "markdown":
+                source = "".join(cell["source"])
+                cell["source"] = translate_markdown(source, catalog).splitlines(keepends=True)
+    notebook.setdefault("metadata", {})["language_info"] = notebook.get("metadata", {}).get(
+        "language_info", {"name": "python"}
+    )
+    target = Path(app.outdir, f"{pagename}.ipynb")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(notebook, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if menu is not None:
+        menu["buttons"].insert(
+            0,
+            {
+                "type": "link",
+                "url": context["pathto"](f"{pagename}.ipynb", 1),
+                "text": ".ipynb",
+                "icon": "fas fa-code",
+                "tooltip": app.config.notebook_download_tooltip,
+                "label": "download-notebook-button",
+            },
+        )
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Write each page's notebook and link it from the download menu."""
+    app.add_config_value("notebook_download_tooltip", "Download notebook", "html", types=[str])
+    # After the theme has built its buttons (priority 501).
+    app.connect("html-page-context", _write_notebook, priority=600)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
