@@ -11,15 +11,20 @@ one cache, and tools installed beside them (linters, test runners) do not
 count.
 
 It also creates the cache in the main process before a parallel build forks
-its readers, and keeps myst-nb's executed notebooks out of the published site.
+its readers, keeps myst-nb's executed notebooks out of the published site,
+and gives the kernel the IPython configuration in ``sphinxext/kernel/``
+(through a private ``IPYTHONDIR`` under ``_build/``), which counts in the
+fingerprint too.
 An explicit ``-D nb_execution_cache_path=...`` is respected.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import platform
 import re
+import shutil
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -30,6 +35,7 @@ from sphinx.config import Config
 # The distributions whose versions decide what the pages print: the package's
 # own requirements are added to these, with everything they require in turn.
 KERNEL_DISTRIBUTIONS = ("ipykernel",)
+KERNEL_CONFIG = Path(__file__).parent / "kernel" / "ipython_kernel_config.py"
 
 
 def _requirement_name(requirement: str) -> str | None:
@@ -90,12 +96,22 @@ def environment_fingerprint(package_dir: Path, distribution: str) -> str:
         tuple(name for name in map(_requirement_name, requirements) if name is not None)
         + KERNEL_DISTRIBUTIONS
     )
+    digest.update(KERNEL_CONFIG.read_bytes() + b"\0")
     versions = [platform.python_version(), *runtime_versions(roots)]
     digest.update("\n".join(versions).encode())
     return digest.hexdigest()[:16]
 
 
+def _configure_kernel(build_dir: Path) -> None:
+    profile = build_dir / "ipython" / "profile_default"
+    profile.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(KERNEL_CONFIG, profile / KERNEL_CONFIG.name)
+    # Kernels are started by this process and inherit its environment.
+    os.environ["IPYTHONDIR"] = str(profile.parent)
+
+
 def _use_cache(app: Sphinx, config: Config) -> None:
+    _configure_kernel(Path(app.confdir, "_build"))
     if not config.nb_execution_cache_path:
         root = Path(app.confdir)
         package, distribution = config.executed_package
