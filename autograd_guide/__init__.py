@@ -6,7 +6,9 @@ example and its checks share one implementation.
 
 from __future__ import annotations
 
+from autograd_guide.debugging import first_nonfinite_module
 from autograd_guide.examples import control_flow_function
+from autograd_guide.functions import StableSoftplus, stable_softplus
 from autograd_guide.gradients import (
     GradientCheck,
     check_gradient,
@@ -14,17 +16,32 @@ from autograd_guide.gradients import (
     finite_difference_gradient,
     gradient,
 )
+from autograd_guide.graph import backward_graph, plot_backward_graph
+from autograd_guide.higher_order import nth_derivative
+from autograd_guide.jacobians import CountedJacobian, jacobian_by_jvp, jacobian_by_vjp
 from autograd_guide.plotting import plot_function_and_derivative, use_svg_figures
+from autograd_guide.training import accumulated_gradient, linear_regression_data
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CountedJacobian",
     "GradientCheck",
+    "StableSoftplus",
+    "accumulated_gradient",
+    "backward_graph",
     "check_gradient",
     "control_flow_function",
     "derivative",
     "finite_difference_gradient",
+    "first_nonfinite_module",
     "gradient",
+    "jacobian_by_jvp",
+    "jacobian_by_vjp",
+    "linear_regression_data",
+    "nth_derivative",
+    "plot_backward_graph",
     "plot_function_and_derivative",
+    "stable_softplus",
     "use_svg_figures",
 ]

@@ -1,0 +1,248 @@
+"""Training helpers: seeded synthetic data, and a gradient accumulated over micro-batches."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+
+import torch
+
+__all__ = ["accumulated_gradient", "linear_regression_data"]
+
+LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+
+
+def _require_count(value: object, name: str, example: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{name} must be an int, got {type(value).__name__}; pass a whole number such as "
+            f"{example}"
+        )
+    count = int(value)
+    if count < 1:
+        raise ValueError(f"{name} must be at least 1, got {count}; pass a number such as {example}")
+    return count
+
+
+def _require_finite(value: object, name: str, example: str, *, non_negative: bool = False) -> float:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(
+            f"{name} must be a real number, got {type(value).__name__}; pass a float such as "
+            f"{example}"
+        )
+    number = float(value)
+    if not math.isfinite(number) or (non_negative and number < 0):
+        bound = "finite number at least 0" if non_negative else "finite number"
+        raise ValueError(f"{name} must be a {bound}, got {value!r}; pass a float such as {example}")
+    return number
+
+
+def _require_examples(value: object, name: str) -> int:
+    """Return the number of examples in a batch tensor, or raise if it is not one."""
+    if not isinstance(value, torch.Tensor) or value.dim() == 0:
+        shown = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+        raise TypeError(
+            f"{name} must be a tensor with one example per entry of its first dimension, "
+            f"got {shown}; pass a tensor of shape (examples, ...)"
+        )
+    return value.shape[0]
+
+
+def _require_batch(
+    model: object, loss_fn: object, inputs: object, targets: object, micro_batches: object
+) -> int:
+    """Check the arguments of accumulated_gradient and return the number of micro-batches."""
+    if not isinstance(model, torch.nn.Module):
+        raise TypeError(
+            f"model must be a torch.nn.Module, got {type(model).__name__}; "
+            f"pass a model such as torch.nn.Linear(1, 1)"
+        )
+    if not callable(loss_fn):
+        raise TypeError(
+            f"loss_fn must be callable, got {type(loss_fn).__name__}; "
+            f"pass a loss such as torch.nn.MSELoss()"
+        )
+    total = _require_examples(inputs, "inputs")
+    target_count = _require_examples(targets, "targets")
+    if target_count != total:
+        raise ValueError(
+            f"inputs hold {total} examples but targets hold {target_count}; "
+            f"pass one target per input"
+        )
+    parts = _require_count(micro_batches, "micro_batches", "4")
+    if parts > total:
+        raise ValueError(
+            f"micro_batches must be at most the number of examples, {total}, got {parts}; "
+            f"pass a number from 1 to {total}"
+        )
+    return parts
+
+
+def _require_mean_loss(loss: object) -> torch.Tensor:
+    """Return a micro-batch loss as a 0-d tensor if it is a one-element tensor in the graph."""
+    if not isinstance(loss, torch.Tensor) or loss.numel() != 1:
+        shown = tuple(loss.shape) if isinstance(loss, torch.Tensor) else type(loss).__name__
+        raise TypeError(
+            f"loss_fn must return a one-element tensor, got {shown}; "
+            f"use a loss with reduction='mean'"
+        )
+    if not loss.requires_grad:
+        raise ValueError(
+            "the loss does not depend on any parameter of the model through autograd; "
+            "check that parameters require gradients and that loss_fn does not use "
+            ".item(), .numpy() or .detach()"
+        )
+    return loss.reshape(())
+
+
+def linear_regression_data(
+    n: int = 64,
+    *,
+    weight: float = 3.0,
+    bias: float = -2.0,
+    noise: float = 0.1,
+    seed: int = 0,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return ``n`` noisy points on the line ``y = weight * x + bias``, the same for every call.
+
+    The inputs are drawn from a standard normal distribution and the targets
+    get Gaussian noise of standard deviation ``noise``. A private
+    :class:`torch.Generator` seeded with ``seed`` draws both, so the data do not
+    depend on, or change, PyTorch's global random state.
+
+    Parameters
+    ----------
+    n
+        The number of points, at least 1.
+    weight, bias
+        The slope and intercept of the true line, finite numbers.
+    noise
+        The standard deviation of the noise added to the targets, a finite
+        number of at least 0 (0 puts every point on the line).
+    seed
+        The seed of the generator; the same seed gives the same data.
+
+    Returns
+    -------
+    tuple of torch.Tensor
+        ``(inputs, targets)``, two float32 tensors of shape ``(n, 1)``: one
+        example per row, as :class:`torch.nn.Linear` expects.
+
+    Raises
+    ------
+    TypeError
+        If ``n`` or ``seed`` is not an int, or ``weight``, ``bias`` or
+        ``noise`` is not a real number.
+    ValueError
+        If ``n`` is less than 1, ``weight`` or ``bias`` is not finite, or
+        ``noise`` is negative or not finite.
+
+    Examples
+    --------
+    Without noise, every point lies on the line:
+
+    >>> import torch
+    >>> inputs, targets = linear_regression_data(3, noise=0.0)
+    >>> inputs
+    tensor([[ 1.5410],
+            [-0.2934],
+            [-2.1788]])
+    >>> torch.equal(targets, 3.0 * inputs - 2.0)
+    True
+    >>> torch.equal(linear_regression_data(3, noise=0.0)[0], inputs)
+    True
+    """
+    n = _require_count(n, "n", "64")
+    slope = _require_finite(weight, "weight", "3.0")
+    intercept = _require_finite(bias, "bias", "-2.0")
+    spread = _require_finite(noise, "noise", "0.1", non_negative=True)
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}; pass a number such as 0")
+    generator = torch.Generator().manual_seed(int(seed))
+    inputs = torch.randn(n, 1, generator=generator)
+    targets = slope * inputs + intercept + spread * torch.randn(n, 1, generator=generator)
+    return inputs, targets
+
+
+def accumulated_gradient(
+    model: torch.nn.Module,
+    loss_fn: LossFunction,
+    inputs: torch.Tensor,
+    targets: torch.Tensor,
+    micro_batches: int,
+) -> dict[str, torch.Tensor]:
+    """Return the gradient of the batch loss, accumulated over micro-batches.
+
+    The batch is cut along its first dimension into ``micro_batches`` parts
+    with :func:`torch.tensor_split`. Each part's mean loss is weighted by the
+    part's share of the examples before ``backward``, so the gradients that
+    accumulate in ``.grad`` add up to the gradient of the mean loss over the
+    whole batch, even when the parts differ in size. With ``micro_batches=1``
+    this is the ordinary full-batch gradient.
+
+    Parameters
+    ----------
+    model
+        The model; its existing gradients are discarded (set to ``None``) first.
+    loss_fn
+        ``loss_fn(predictions, targets)`` must return the *mean* loss over the
+        examples it is given, as a one-element tensor (PyTorch's losses do so
+        with their default ``reduction="mean"``).
+    inputs, targets
+        The batch, with one example per entry of the first dimension.
+    micro_batches
+        The number of parts, from 1 to the number of examples.
+
+    Returns
+    -------
+    dict[str, torch.Tensor]
+        A copy of the accumulated gradient of each parameter, keyed by its
+        name in ``model.named_parameters()``. Parameters that received no
+        gradient (frozen, or not used by the loss) are left out, just as an
+        optimizer skips them. The same gradients stay in the parameters'
+        ``.grad``, ready for ``optimizer.step()``.
+
+    Raises
+    ------
+    TypeError
+        If ``model`` is not a :class:`torch.nn.Module`, ``loss_fn`` is not
+        callable or does not return a one-element tensor, ``inputs`` or
+        ``targets`` is not a tensor, or ``micro_batches`` is not an int.
+    ValueError
+        If ``inputs`` and ``targets`` hold different numbers of examples,
+        ``micro_batches`` is out of range, or the loss does not depend on any
+        parameter through autograd.
+
+    Notes
+    -----
+    Layers that look across the batch, such as :class:`torch.nn.BatchNorm1d`,
+    see each micro-batch on its own, so for models that contain them the
+    result differs from the full-batch gradient.
+
+    Examples
+    --------
+    >>> import torch
+    >>> model = torch.nn.Linear(1, 1)
+    >>> inputs, targets = linear_regression_data(8)
+    >>> whole = accumulated_gradient(model, torch.nn.MSELoss(), inputs, targets, 1)
+    >>> parts = accumulated_gradient(model, torch.nn.MSELoss(), inputs, targets, 3)
+    >>> sorted(parts)
+    ['bias', 'weight']
+    >>> all(torch.allclose(parts[name], whole[name], atol=1e-6) for name in whole)
+    True
+    """
+    parts = _require_batch(model, loss_fn, inputs, targets, micro_batches)
+    model.zero_grad(set_to_none=True)
+    with torch.enable_grad():
+        for part_inputs, part_targets in zip(
+            torch.tensor_split(inputs, parts), torch.tensor_split(targets, parts), strict=True
+        ):
+            loss = _require_mean_loss(loss_fn(model(part_inputs), part_targets))
+            share = part_inputs.shape[0] / inputs.shape[0]
+            torch.autograd.backward(loss * share)
+    return {
+        name: parameter.grad.detach().clone()
+        for name, parameter in model.named_parameters()
+        if parameter.grad is not None
+    }

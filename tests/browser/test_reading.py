@@ -1,0 +1,237 @@
+"""Every page of both languages, as a reader's browser sees it.
+
+Run with ``nox -s browser`` after ``nox -s docs``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Browser, Page, Request, Response
+
+from .conftest import SCREENSHOTS, SITE, site_pages
+
+LANGUAGES = {"en": "zh_CN", "zh_CN": "en"}
+PAGES = [(language, page) for language in LANGUAGES for page in site_pages(language)]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+RAW_LATEX = re.compile(r"\\\(|\\\[|\\mathbf|\$\$")
+# The budget for a first visit, compressed, without the figures of the page.
+FIRST_VISIT_BUDGET = 300 * 1024
+
+
+@dataclass
+class Visit:
+    """What a browser saw while it loaded one page."""
+
+    page: Page
+    outside: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    responses: list[Response] = field(default_factory=list)
+
+
+def visit(browser: Browser, url: str, base_url: str, *, dark: bool = False) -> Visit:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    if dark:
+        context.add_init_script(
+            "localStorage.setItem('mode', 'dark'); localStorage.setItem('theme', 'dark');"
+        )
+    page = context.new_page()
+    seen = Visit(page)
+
+    def keep_inside(route: object, request: Request) -> None:
+        if request.url.startswith(base_url) or request.url.startswith("data:"):
+            route.continue_()  # type: ignore[attr-defined]
+        else:
+            seen.outside.append(request.url)
+            route.abort()  # type: ignore[attr-defined]
+
+    page.route("**/*", keep_inside)
+    page.on("console", lambda message: message.type == "error" and seen.errors.append(message.text))
+    page.on("pageerror", lambda error: seen.errors.append(str(error)))
+    page.on("response", lambda response: seen.responses.append(response))
+    page.on(
+        "response",
+        lambda response: response.status >= 400 and seen.failed.append(response.url),
+    )
+    page.goto(url, wait_until="networkidle")
+    return seen
+
+
+@pytest.mark.parametrize(("language", "page"), PAGES)
+def test_page_loads_whole_from_the_site(browser, base_url, language, page):
+    seen = visit(browser, f"{base_url}/{language}/{page}", base_url)
+    try:
+        assert seen.outside == [], "requests left the site"
+        assert seen.errors == [], "console errors"
+        assert seen.failed == [], "responses with an error status"
+        assert seen.page.get_attribute("html", "lang") == language.replace("_", "-")
+    finally:
+        seen.page.context.close()
+
+
+@pytest.mark.parametrize(("language", "page"), PAGES)
+def test_math_is_typeset(browser, base_url, language, page):
+    seen = visit(browser, f"{base_url}/{language}/{page}", base_url)
+    try:
+        article = seen.page.locator("article")
+        assert not RAW_LATEX.search(article.inner_text())
+        for formula in seen.page.locator("article math").all()[:20]:
+            box = formula.bounding_box()
+            assert box is not None
+            assert box["height"] > 0
+    finally:
+        seen.page.context.close()
+
+
+@pytest.mark.parametrize(("language", "page"), PAGES)
+def test_images_carry_alt_text_in_the_page_language(browser, base_url, language, page):
+    seen = visit(browser, f"{base_url}/{language}/{page}", base_url)
+    try:
+        for image in seen.page.locator("article img").all():
+            alt = image.get_attribute("alt") or ""
+            assert len(alt) > 20, f"{page}: alt text {alt!r} does not describe the figure"
+            assert not alt.endswith((".svg", ".png")), f"{page}: alt text is a file name"
+            assert bool(CJK.search(alt)) == (language == "zh_CN"), f"{page}: alt {alt!r}"
+    finally:
+        seen.page.context.close()
+
+
+@pytest.mark.parametrize(("language", "page"), PAGES)
+def test_language_switch_leads_to_the_counterpart_and_back(browser, base_url, language, page):
+    seen = visit(browser, f"{base_url}/{language}/{page}", base_url)
+    other = LANGUAGES[language]
+    try:
+        seen.page.locator("a.language-switch").click()
+        seen.page.wait_for_load_state()
+        assert seen.page.url == f"{base_url}/{other}/{page}"
+        seen.page.locator("a.language-switch").click()
+        seen.page.wait_for_load_state()
+        assert seen.page.url == f"{base_url}/{language}/{page}"
+    finally:
+        seen.page.context.close()
+
+
+def test_language_switch_works_from_files(browser):
+    page = browser.new_page()
+    try:
+        page.goto((SITE / "zh_CN" / "autograd" / "detach.html").as_uri())
+        page.locator("a.language-switch").click()
+        page.wait_for_load_state()
+        assert page.url == (SITE / "en" / "autograd" / "detach.html").as_uri()
+        assert page.locator("h1").first.inner_text().startswith("Detaching")
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "query", "expected"),
+    [
+        ("en", "gradient", "autograd/first-gradient.html"),
+        ("en", "detach", "autograd/detach.html"),
+        ("zh_CN", "梯度", "autograd/first-gradient.html"),
+        ("zh_CN", "分离", "autograd/detach.html"),
+    ],
+)
+def test_search_finds_the_pages(browser, base_url, language, query, expected):
+    seen = visit(browser, f"{base_url}/{language}/search.html?q={query}", base_url)
+    try:
+        results = seen.page.locator("#search-results ul.search li a")
+        results.first.wait_for(timeout=15_000)
+        links = [link.get_attribute("href") or "" for link in results.all()]
+        assert any(link.split("?")[0].endswith(expected) for link in links), links
+        assert seen.errors == []
+    finally:
+        seen.page.context.close()
+
+
+@pytest.mark.parametrize(("language", "page"), PAGES)
+def test_no_serious_accessibility_violation(browser, base_url, language, page):
+    seen = visit(browser, f"{base_url}/{language}/{page}", base_url)
+    try:
+        results = Axe().run(seen.page)
+        serious = [
+            f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes)"
+            for violation in results.response["violations"]
+            if violation["impact"] in ("serious", "critical")
+        ]
+        assert serious == []
+    finally:
+        seen.page.context.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_code_cells_have_copy_buttons_and_outputs_do_not(browser, base_url, language):
+    seen = visit(browser, f"{base_url}/{language}/autograd/first-gradient.html", base_url)
+    try:
+        inputs = seen.page.locator(".cell_input div.highlight")
+        outputs = seen.page.locator(".cell_output div.highlight")
+        assert inputs.count() > 5
+        assert inputs.locator("button.copybtn").count() == inputs.count()
+        assert outputs.locator("button.copybtn").count() == 0
+    finally:
+        seen.page.context.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_page_downloads_as_a_notebook_in_its_language(browser, base_url, language):
+    seen = visit(browser, f"{base_url}/{language}/autograd/detach.html", base_url)
+    try:
+        link = seen.page.locator("a[href$='detach.ipynb']")
+        assert link.count() == 1
+        response = seen.page.request.get(f"{base_url}/{language}/autograd/detach.ipynb")
+        notebook = json.loads(response.body())
+        markdown = "".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
+        outputs = [c["outputs"] for c in notebook["cells"] if c["cell_type"] == "code"]
+        assert bool(CJK.search(markdown)) == (language == "zh_CN")
+        assert all(outputs), "every code cell of the notebook keeps its outputs"
+    finally:
+        seen.page.context.close()
+
+
+def test_first_visit_to_the_heaviest_page_is_light(browser, base_url):
+    weights = {}
+    for language, page in PAGES:
+        seen = visit(browser, f"{base_url}/{language}/{page}", base_url)
+        try:
+            weights[f"{language}/{page}"] = sum(
+                len(gzip.compress(response.body(), 9))
+                for response in seen.responses
+                if "/_images/" not in response.url and response.status == 200
+            )
+        finally:
+            seen.page.context.close()
+    heaviest = max(weights, key=weights.__getitem__)
+    report = Path(SCREENSHOTS.parent, "browser", "page-weight.json")
+    report.parent.mkdir(parents=True, exist_ok=True)
+    report.write_text(json.dumps({"heaviest": heaviest, "bytes_compressed": weights}, indent=1))
+    print(f"heaviest first visit: {heaviest}, {weights[heaviest] / 1024:.0f} KiB compressed")
+    assert weights[heaviest] < FIRST_VISIT_BUDGET
+
+
+SHOTS = [
+    "index.html",
+    "autograd/first-gradient.html",
+    "autograd/checking-derivatives.html",
+]
+
+
+@pytest.mark.parametrize("dark", [False, True], ids=["light", "dark"])
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("page", SHOTS)
+def test_screenshots(browser, base_url, page, language, dark):
+    seen = visit(browser, f"{base_url}/{language}/{page}", base_url, dark=dark)
+    try:
+        assert seen.page.get_attribute("html", "data-theme") == ("dark" if dark else "light")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        name = f"{language}-{page.replace('/', '-').removesuffix('.html')}-{'dark' if dark else 'light'}.png"
+        seen.page.screenshot(path=SCREENSHOTS / name, full_page=True)
+        assert (SCREENSHOTS / name).stat().st_size > 10_000
+    finally:
+        seen.page.context.close()
