@@ -27,6 +27,7 @@ language_settings = {
         "togglebutton_hint": "Show",
         "togglebutton_hint_hide": "Hide",
         "notebook_download_tooltip": "Download this page as a notebook",
+        "sidebar_toggle_label": "Show or hide the pages of this section",
     },
     "zh_CN": {
         "html_title": "PyTorch 自动微分指南",
@@ -35,6 +36,7 @@ language_settings = {
         "togglebutton_hint": "展开",
         "togglebutton_hint_hide": "收起",
         "notebook_download_tooltip": "将本页下载为 Jupyter 笔记本",
+        "sidebar_toggle_label": "展开或收起本节的页面",
     },
 }
 # How the language switch names each language: in that language.
@@ -52,6 +54,7 @@ extensions = [
     "execution_cache",
     "figure_alt",
     "light_pages",
+    "accessible_theme",
     "notebook_downloads",
     "sphinx_copybutton",
 ]

@@ -88,6 +88,13 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *session.posargs)
 
 
+@nox.session(python=PYTHON, requires=["docs"])
+def browser(session: nox.Session) -> None:
+    """Read every page of both languages in Chromium, and save screenshots."""
+    install(session, "browser")
+    session.run("pytest", "tests/browser", *session.posargs)
+
+
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """Check style with ruff and types with mypy."""

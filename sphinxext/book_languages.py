@@ -71,11 +71,16 @@ class CheckCatalogCompleteness(SphinxTransform):
         catalog_path = catalog_file(self.env.srcdir, self.config, docname)
         relative = catalog_path.relative_to(self.env.srcdir)
         front_matter = _front_matter(self.document)
-        messages = dict.fromkeys(
-            message
+        found = [
+            (node, message)
             for node, message in extract_messages(self.document)
             if front_matter is None or front_matter not in _ancestors(node)
-        )
+        ]
+        messages = dict.fromkeys(message for _, message in found)
+        # A displayed formula's translation is parsed as text, not as math:
+        # any change to it breaks the formula. Formulas must read the same in
+        # every language.
+        formulas = {message for node, message in found if isinstance(node, nodes.math_block)}
         if not catalog_path.is_file():
             if messages:
                 logger.warning(
@@ -114,16 +119,26 @@ class CheckCatalogCompleteness(SphinxTransform):
             and entry.id not in messages
             and entry.id not in translated_by_sphinx
         ]
-        for problem, found, advice in (
+        changed_formulas = [
+            message
+            for message in formulas
+            if (entry := catalog.get(message)) is not None and entry.string not in ("", message)
+        ]
+        for problem, wrong, advice in (
             ("untranslated or fuzzy", untranslated, "translate them and clear the fuzzy flag"),
             ("stale (no longer on the page)", stale, "run `nox -s translations` to update it"),
+            (
+                "changed display-formula",
+                changed_formulas,
+                "a displayed formula's msgstr must equal its msgid; put words in the text",
+            ),
         ):
-            if found:
-                shown = "; ".join(repr(_shorten(m)) for m in found[:SHOWN_PER_PAGE])
-                more = len(found) - SHOWN_PER_PAGE
+            if wrong:
+                shown = "; ".join(repr(_shorten(m)) for m in wrong[:SHOWN_PER_PAGE])
+                more = len(wrong) - SHOWN_PER_PAGE
                 logger.warning(
                     "%d %s messages in %s: %s%s; %s",
-                    len(found),
+                    len(wrong),
                     problem,
                     relative,
                     shown,

@@ -30,6 +30,8 @@ PROSE_PAGE = """\
 
 Gradients flow backwards.
 
+$$y = x^2$$
+
 ```{toctree}
 :hidden:
 ```
@@ -102,7 +104,9 @@ def test_a_cell_tagged_raises_exception_does_not_fail_the_build(source, tmp_path
     assert "ZeroDivisionError" in (tmp_path / "html" / "expected.html").read_text()
 
 
-TITLE = 'msgid "A page"\nmsgstr "一页"\n\n'
+HEADING = 'msgid "A page"\nmsgstr "一页"\n\n'
+FORMULA = 'msgid "y = x^2"\nmsgstr "y = x^2"\n\n'
+TITLE = HEADING + FORMULA
 BODY = 'msgid "Gradients flow backwards."\n'
 BODY_TRANSLATED = BODY + 'msgstr "梯度反向流动。"\n\n'
 
@@ -125,6 +129,11 @@ def test_a_complete_translation_builds(source, tmp_path):
             TITLE + BODY_TRANSLATED + 'msgid "A removed sentence."\nmsgstr "删掉的句子。"\n',
             "1 stale",
             id="stale",
+        ),
+        pytest.param(
+            HEADING + BODY_TRANSLATED + 'msgid "y = x^2"\nmsgstr "y 等于 x^2"\n',
+            "1 changed display-formula",
+            id="formula",
         ),
     ],
 )

@@ -61,7 +61,7 @@ def playwright() -> Iterator[Playwright]:
 @pytest.fixture(scope="session")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     if not CHROMIUM.is_file():
-        pytest.fail(f"{CHROMIUM} is missing; install it with `apt-get install chromium fonts-noto-cjk`")
+        pytest.fail(f"{CHROMIUM} is missing; `apt-get install chromium fonts-noto-cjk` installs it")
     browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
     yield browser
     browser.close()

@@ -80,8 +80,7 @@ def test_page_loads_whole_from_the_site(browser, base_url, language, page):
 def test_math_is_typeset(browser, base_url, language, page):
     seen = visit(browser, f"{base_url}/{language}/{page}", base_url)
     try:
-        article = seen.page.locator("article")
-        assert not RAW_LATEX.search(article.inner_text())
+        assert not RAW_LATEX.search(seen.page.locator("main").inner_text())
         for formula in seen.page.locator("article math").all()[:20]:
             box = formula.bounding_box()
             assert box is not None
@@ -187,8 +186,9 @@ def test_page_downloads_as_a_notebook_in_its_language(browser, base_url, languag
         assert link.count() == 1
         response = seen.page.request.get(f"{base_url}/{language}/autograd/detach.ipynb")
         notebook = json.loads(response.body())
-        markdown = "".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
-        outputs = [c["outputs"] for c in notebook["cells"] if c["cell_type"] == "code"]
+        cells = notebook["cells"]
+        markdown = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+        outputs = [c["outputs"] for c in cells if c["cell_type"] == "code"]
         assert bool(CJK.search(markdown)) == (language == "zh_CN")
         assert all(outputs), "every code cell of the notebook keeps its outputs"
     finally:
@@ -230,7 +230,8 @@ def test_screenshots(browser, base_url, page, language, dark):
     try:
         assert seen.page.get_attribute("html", "data-theme") == ("dark" if dark else "light")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        name = f"{language}-{page.replace('/', '-').removesuffix('.html')}-{'dark' if dark else 'light'}.png"
+        stem = page.replace("/", "-").removesuffix(".html")
+        name = f"{language}-{stem}-{'dark' if dark else 'light'}.png"
         seen.page.screenshot(path=SCREENSHOTS / name, full_page=True)
         assert (SCREENSHOTS / name).stat().st_size > 10_000
     finally:

@@ -1,0 +1,43 @@
+"""Sphinx extension: give the theme's unlabelled controls an accessible name.
+
+The sidebar of pydata-sphinx-theme opens and closes a section with a
+``<summary>`` element that holds only an icon, so a screen reader announces
+it with no name (axe-core rule ``summary-name``). This extension labels each
+such element with ``sidebar_toggle_label``, which ``language_settings`` sets
+in the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from markupsafe import Markup, escape
+from sphinx.application import Sphinx
+
+
+def label_summaries(html: str, label: str) -> Markup:
+    """Return ``html`` with an ``aria-label`` on every bare ``<summary>``."""
+    return Markup(str(html).replace("<summary>", f'<summary aria-label="{escape(label)}">'))
+
+
+def _label_sidebar(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree: object
+) -> None:
+    generate: Callable[..., str] | None = context.get("generate_toctree_html")
+    if generate is None:
+        return
+    label: str = app.config.sidebar_toggle_label
+
+    def labelled(*args: object, **kwargs: object) -> Markup:
+        return label_summaries(generate(*args, **kwargs), label)
+
+    context["generate_toctree_html"] = labelled
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Label the sidebar's section toggles."""
+    app.add_config_value("sidebar_toggle_label", "Show or hide the pages of this section", "html")
+    # After the theme has put its toctree function in the context (priority 500).
+    app.connect("html-page-context", _label_sidebar, priority=900)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
