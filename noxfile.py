@@ -37,24 +37,34 @@ def install(session: nox.Session, *groups: str) -> None:
     session.install(*nox.project.dependency_groups(PYPROJECT, *groups), "-e", ".")
 
 
+def sphinx_command(builder: str, language: str, *extra: str, root: Path = ROOT) -> list[str]:
+    """Return the command that builds the book in ``root`` with one builder in one language.
+
+    The output goes to ``_build/<builder>/<language>``. ``nox -s bench`` times
+    this same command.
+    """
+    return [
+        "sphinx-build",
+        f"--builder={builder}",
+        f"--conf-dir={root}",  # conf.py lives at the root, the pages in docs/
+        f"--doctree-dir={root / '_build' / 'doctrees' / builder / language}",  # one each
+        f"--define=language={language}",
+        "--jobs=auto",  # read (and so execute) pages in parallel, one per core
+        "--fail-on-warning",  # warnings are errors
+        "--keep-going",  # but report all of them first
+        "--nitpicky",  # every cross-reference must resolve
+        "--quiet",
+        *extra,
+        str(root / "docs"),
+        str(root / "_build" / builder / language),
+    ]
+
+
 def sphinx_build(session: nox.Session, builder: str, language: str, *extra: str) -> None:
     """Build the book with one builder in one language into ``_build/<builder>/<language>``."""
     doctrees = BUILD / "doctrees" / builder / language
     try:
-        session.run(
-            "sphinx-build",
-            f"--builder={builder}",
-            f"--conf-dir={ROOT}",  # conf.py lives at the root, the pages in docs/
-            f"--doctree-dir={doctrees}",  # one per builder and language
-            f"--define=language={language}",
-            "--fail-on-warning",  # warnings are errors
-            "--keep-going",  # but report all of them first
-            "--nitpicky",  # every cross-reference must resolve
-            "--quiet",
-            *extra,
-            "docs",
-            str(BUILD / builder / language),
-        )
+        session.run(*sphinx_command(builder, language, *extra))
     except nox.command.CommandFailed:
         # Sphinx keeps its environment after a failed build and would not read
         # the unchanged pages again, so their warnings would not come back and
@@ -102,6 +112,13 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Time cold, no-op and edited builds against the naive way, on a scratch copy."""
+    install(session, "bench")
+    session.run("python", "benchmarks/build_speed.py", *session.posargs)
 
 
 @nox.session(python=PYTHON)

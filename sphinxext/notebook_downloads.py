@@ -9,13 +9,14 @@ download menu. Code and outputs are the ones executed once for both languages.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
+import nbformat
 from babel.messages.catalog import Catalog
 from book_languages import SOURCE_LANGUAGE, catalog_file, read_catalog
+from jupyter_cache import get_cache
 from sphinx.application import Sphinx
 from sphinx.util import logging
 
@@ -122,7 +123,16 @@ def _write_notebook(
         menu["buttons"] = [b for b in menu["buttons"] if b.get("label") == "download-pdf-button"]
     if not executed.is_file():
         return
-    notebook = json.loads(executed.read_text(encoding="utf-8"))
+    notebook = nbformat.read(executed, as_version=4)
+    # myst-nb writes the notebook before merging in the cached outputs when the
+    # cache already holds them; take the outputs from the cache itself.
+    try:
+        _, notebook = get_cache(app.config.nb_execution_cache_path).merge_match_into_notebook(
+            notebook
+        )
+    except KeyError:
+        logger.warning("no executed notebook in the cache for %s", pagename)
+        return
     if app.config.language != SOURCE_LANGUAGE:
         path = catalog_file(app.srcdir, app.config, pagename)
         if not path.is_file():
@@ -133,12 +143,9 @@ def _write_notebook(
             if cell["cell_type"] == "markdown":
                 source = "".join(cell["source"])
                 cell["source"] = translate_markdown(source, catalog).splitlines(keepends=True)
-    notebook.setdefault("metadata", {})["language_info"] = notebook.get("metadata", {}).get(
-        "language_info", {"name": "python"}
-    )
     target = Path(app.outdir, f"{pagename}.ipynb")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(notebook, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    target.write_text(nbformat.writes(notebook), encoding="utf-8")
     if menu is not None:
         menu["buttons"].insert(
             0,

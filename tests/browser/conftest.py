@@ -49,6 +49,7 @@ def base_url() -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
     server.shutdown()
+    server.server_close()
     thread.join()
 
 

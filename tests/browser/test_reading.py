@@ -8,8 +8,8 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -64,42 +64,77 @@ def visit(browser: Browser, url: str, base_url: str, *, dark: bool = False) -> V
     return seen
 
 
-@pytest.mark.parametrize(("language", "page"), PAGES)
-def test_page_loads_whole_from_the_site(browser, base_url, language, page):
+@pytest.fixture(scope="module", params=PAGES, ids=[f"{lang}/{page}" for lang, page in PAGES])
+def loaded(request, browser, base_url) -> Iterator[tuple[str, str, Visit]]:
+    """Each page, loaded once for all the checks that only read it."""
+    language, page = request.param
     seen = visit(browser, f"{base_url}/{language}/{page}", base_url)
-    try:
-        assert seen.outside == [], "requests left the site"
-        assert seen.errors == [], "console errors"
-        assert seen.failed == [], "responses with an error status"
-        assert seen.page.get_attribute("html", "lang") == language.replace("_", "-")
-    finally:
-        seen.page.context.close()
+    yield language, page, seen
+    seen.page.context.close()
 
 
-@pytest.mark.parametrize(("language", "page"), PAGES)
-def test_math_is_typeset(browser, base_url, language, page):
-    seen = visit(browser, f"{base_url}/{language}/{page}", base_url)
-    try:
-        assert not RAW_LATEX.search(seen.page.locator("main").inner_text())
-        for formula in seen.page.locator("article math").all()[:20]:
-            box = formula.bounding_box()
-            assert box is not None
-            assert box["height"] > 0
-    finally:
-        seen.page.context.close()
+def test_page_loads_whole_from_the_site(loaded):
+    language, _, seen = loaded
+    assert seen.outside == [], "requests left the site"
+    assert seen.errors == [], "console errors"
+    assert seen.failed == [], "responses with an error status"
+    assert seen.page.get_attribute("html", "lang") == language.replace("_", "-")
 
 
-@pytest.mark.parametrize(("language", "page"), PAGES)
-def test_images_carry_alt_text_in_the_page_language(browser, base_url, language, page):
-    seen = visit(browser, f"{base_url}/{language}/{page}", base_url)
-    try:
-        for image in seen.page.locator("article img").all():
-            alt = image.get_attribute("alt") or ""
-            assert len(alt) > 20, f"{page}: alt text {alt!r} does not describe the figure"
-            assert not alt.endswith((".svg", ".png")), f"{page}: alt text is a file name"
-            assert bool(CJK.search(alt)) == (language == "zh_CN"), f"{page}: alt {alt!r}"
-    finally:
-        seen.page.context.close()
+def test_math_is_typeset(loaded):
+    _, _, seen = loaded
+    assert not RAW_LATEX.search(seen.page.locator("main").inner_text())
+    for formula in seen.page.locator("article math").all()[:20]:
+        box = formula.bounding_box()
+        assert box is not None
+        assert box["height"] > 0
+
+
+def test_images_carry_alt_text_in_the_page_language(loaded):
+    language, page, seen = loaded
+    for image in seen.page.locator("article img").all():
+        alt = image.get_attribute("alt") or ""
+        assert len(alt) > 20, f"{page}: alt text {alt!r} does not describe the figure"
+        assert not alt.endswith((".svg", ".png")), f"{page}: alt text is a file name"
+        assert bool(CJK.search(alt)) == (language == "zh_CN"), f"{page}: alt {alt!r}"
+
+
+WEIGHTS: dict[str, int] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def page_weight_report() -> Iterator[None]:
+    """After the pages are read, record what a first visit to each one downloads."""
+    yield
+    if WEIGHTS:
+        heaviest = max(WEIGHTS, key=WEIGHTS.__getitem__)
+        report = SCREENSHOTS.parent / "browser" / "page-weight.json"
+        report.parent.mkdir(parents=True, exist_ok=True)
+        summary = {"heaviest": heaviest, "bytes_compressed": WEIGHTS}
+        report.write_text(json.dumps(summary, indent=1) + "\n", encoding="utf-8")
+        print(f"\nheaviest first visit: {heaviest}, {WEIGHTS[heaviest] / 1024:.0f} KiB compressed")
+
+
+def test_first_visit_is_light(loaded):
+    language, page, seen = loaded
+    weight = sum(
+        len(gzip.compress(response.body(), 9))
+        for response in seen.responses
+        if "/_images/" not in response.url and response.status == 200
+    )
+    WEIGHTS[f"{language}/{page}"] = weight
+    assert weight < FIRST_VISIT_BUDGET
+
+
+def test_no_serious_accessibility_violation(loaded):
+    _, _, seen = loaded
+    results = Axe().run(seen.page)
+    serious = [
+        f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes)"
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]
+    assert serious == []
 
 
 @pytest.mark.parametrize(("language", "page"), PAGES)
@@ -150,21 +185,6 @@ def test_search_finds_the_pages(browser, base_url, language, query, expected):
         seen.page.context.close()
 
 
-@pytest.mark.parametrize(("language", "page"), PAGES)
-def test_no_serious_accessibility_violation(browser, base_url, language, page):
-    seen = visit(browser, f"{base_url}/{language}/{page}", base_url)
-    try:
-        results = Axe().run(seen.page)
-        serious = [
-            f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes)"
-            for violation in results.response["violations"]
-            if violation["impact"] in ("serious", "critical")
-        ]
-        assert serious == []
-    finally:
-        seen.page.context.close()
-
-
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_code_cells_have_copy_buttons_and_outputs_do_not(browser, base_url, language):
     seen = visit(browser, f"{base_url}/{language}/autograd/first-gradient.html", base_url)
@@ -193,26 +213,6 @@ def test_page_downloads_as_a_notebook_in_its_language(browser, base_url, languag
         assert all(outputs), "every code cell of the notebook keeps its outputs"
     finally:
         seen.page.context.close()
-
-
-def test_first_visit_to_the_heaviest_page_is_light(browser, base_url):
-    weights = {}
-    for language, page in PAGES:
-        seen = visit(browser, f"{base_url}/{language}/{page}", base_url)
-        try:
-            weights[f"{language}/{page}"] = sum(
-                len(gzip.compress(response.body(), 9))
-                for response in seen.responses
-                if "/_images/" not in response.url and response.status == 200
-            )
-        finally:
-            seen.page.context.close()
-    heaviest = max(weights, key=weights.__getitem__)
-    report = Path(SCREENSHOTS.parent, "browser", "page-weight.json")
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(json.dumps({"heaviest": heaviest, "bytes_compressed": weights}, indent=1))
-    print(f"heaviest first visit: {heaviest}, {weights[heaviest] / 1024:.0f} KiB compressed")
-    assert weights[heaviest] < FIRST_VISIT_BUDGET
 
 
 SHOTS = [
