@@ -55,6 +55,7 @@ extensions = [
     "figure_alt",
     "light_pages",
     "accessible_theme",
+    "publishing",
     "notebook_downloads",
     "sphinx_copybutton",
 ]

@@ -32,22 +32,31 @@ WITHOUT_EXECUTION = (
 )
 
 
-def install(session: nox.Session, *groups: str) -> None:
-    """Install the named dependency groups and the package itself."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, *groups), "-e", ".")
+def install(session: nox.Session, *groups: str, package: bool = True) -> None:
+    """Install the named dependency groups and, unless told not to, the package itself.
+
+    The package requires torch; installed without the pinned CPU build beside
+    it, pip would fetch the newest torch, a multi-gigabyte CUDA build.
+    """
+    requirements = nox.project.dependency_groups(PYPROJECT, *groups)
+    session.install(*requirements, *(["-e", "."] if package else []))
 
 
-def sphinx_command(builder: str, language: str, *extra: str, root: Path = ROOT) -> list[str]:
+def sphinx_command(
+    builder: str, language: str, *extra: str, root: Path = ROOT, build: Path | None = None
+) -> list[str]:
     """Return the command that builds the book in ``root`` with one builder in one language.
 
-    The output goes to ``_build/<builder>/<language>``. ``nox -s bench`` times
-    this same command.
+    The output goes to ``<build>/<builder>/<language>``, ``build`` being
+    ``root/_build`` unless given. ``nox -s bench`` times this same command, and
+    the reproducibility test runs it into a scratch folder.
     """
+    build = build or root / "_build"
     return [
         "sphinx-build",
         f"--builder={builder}",
         f"--conf-dir={root}",  # conf.py lives at the root, the pages in docs/
-        f"--doctree-dir={root / '_build' / 'doctrees' / builder / language}",  # one each
+        f"--doctree-dir={build / 'doctrees' / builder / language}",  # one each
         f"--define=language={language}",
         "--jobs=auto",  # read (and so execute) pages in parallel, one per core
         "--fail-on-warning",  # warnings are errors
@@ -56,7 +65,7 @@ def sphinx_command(builder: str, language: str, *extra: str, root: Path = ROOT) 
         "--quiet",
         *extra,
         str(root / "docs"),
-        str(root / "_build" / builder / language),
+        str(build / builder / language),
     ]
 
 
@@ -80,6 +89,7 @@ def docs(session: nox.Session) -> None:
     install(session, "docs")
     for language in LANGUAGES:
         sphinx_build(session, "html", language, *session.posargs)
+    session.run("python", "sphinxext/publishing.py", str(BUILD / "html"))
     session.log(f"The book is in {BUILD / 'html'}: open en/index.html or zh_CN/index.html")
 
 
@@ -101,7 +111,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON, requires=["docs"])
 def browser(session: nox.Session) -> None:
     """Read every page of both languages in Chromium, and save screenshots."""
-    install(session, "browser")
+    install(session, "browser", package=False)
     session.run("pytest", "tests/browser", *session.posargs)
 
 
@@ -110,6 +120,12 @@ def lint(session: nox.Session) -> None:
     """Check style with ruff and types with mypy."""
     install(session, "lint")
     session.run("ruff", "check", ".")
+    session.run(
+        "check-jsonschema",
+        "--builtin-schema=vendor.github-workflows",
+        *(str(path) for path in sorted(ROOT.glob(".github/workflows/*.yml"))),
+    )
+    session.run("check-jsonschema", "--builtin-schema=vendor.readthedocs", ".readthedocs.yaml")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
 
@@ -119,6 +135,13 @@ def bench(session: nox.Session) -> None:
     """Time cold, no-op and edited builds against the naive way, on a scratch copy."""
     install(session, "bench")
     session.run("python", "benchmarks/build_speed.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def linkcheck(session: nox.Session) -> None:
+    """Check the book's external links (needs the network; not part of the tests)."""
+    install(session, "docs")
+    session.run(*sphinx_command("linkcheck", "en", *WITHOUT_EXECUTION, *session.posargs))
 
 
 @nox.session(python=PYTHON)

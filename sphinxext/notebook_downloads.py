@@ -123,7 +123,7 @@ def _write_notebook(
         menu["buttons"] = [b for b in menu["buttons"] if b.get("label") == "download-pdf-button"]
     if not executed.is_file():
         return
-    notebook = nbformat.read(executed, as_version=4)
+    notebook = nbformat.read(executed, as_version=4)  # type: ignore[no-untyped-call]
     # myst-nb writes the notebook before merging in the cached outputs when the
     # cache already holds them; take the outputs from the cache itself.
     try:
@@ -145,7 +145,7 @@ def _write_notebook(
                 cell["source"] = translate_markdown(source, catalog).splitlines(keepends=True)
     target = Path(app.outdir, f"{pagename}.ipynb")
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(nbformat.writes(notebook), encoding="utf-8")
+    target.write_text(nbformat.writes(notebook), encoding="utf-8")  # type: ignore[no-untyped-call]
     if menu is not None:
         menu["buttons"].insert(
             0,

@@ -64,10 +64,6 @@ def outputs(document: BeautifulSoup) -> str:
     return "\n".join(node.get_text() for node in document.select(".cell_output"))
 
 
-def test_only_the_two_languages_sit_in_the_site_folder():
-    assert {path.name for path in SITE.iterdir() if path.is_dir()} == set(LANGUAGES)
-
-
 def test_every_english_page_has_a_chinese_page():
     english = pages("en")
     assert "autograd/first-gradient.html" in english

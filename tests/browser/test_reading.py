@@ -83,7 +83,14 @@ def test_page_loads_whole_from_the_site(loaded):
 
 def test_math_is_typeset(loaded):
     _, _, seen = loaded
-    assert not RAW_LATEX.search(seen.page.locator("main").inner_text())
+    prose = seen.page.evaluate(
+        """() => {
+            const main = document.querySelector("main").cloneNode(true);
+            main.querySelectorAll("pre, code, .highlight").forEach((code) => code.remove());
+            return main.textContent;
+        }"""
+    )
+    assert not RAW_LATEX.search(prose)
     for formula in seen.page.locator("article math").all()[:20]:
         box = formula.bounding_box()
         assert box is not None

@@ -1,0 +1,173 @@
+"""Sphinx extension and script: make ``_build/html`` a site that can be hosted as it is.
+
+The site's address comes from one setting, the environment variable
+``AUTOGRAD_GUIDE_BASE_URL`` (on Read the Docs, ``READTHEDOCS_CANONICAL_URL``
+is used when the first is not set). As a Sphinx extension, this module gives
+every page its canonical URL, ``<link rel="alternate" hreflang>`` links to
+the same page in each language, and Open Graph metadata with the page's own
+title and description. Run as a script after both languages are built
+(``python sphinxext/publishing.py _build/html``), it writes the site-level
+files: a root page that sends readers to their language, a 404 page, a
+sitemap with the alternates, ``robots.txt`` and ``.nojekyll``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from html import escape, unescape
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from docutils import nodes
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from sphinx.application import Sphinx
+from sphinx.config import Config
+
+DEFAULT_BASE_URL = "https://autograd-guide.github.io/"
+LANGUAGES = {"en": "English", "zh_CN": "中文"}
+TITLES = {"en": "Autograd Guide", "zh_CN": "PyTorch 自动微分指南"}
+OPEN_GRAPH_LOCALES = {"en": "en_US", "zh_CN": "zh_CN"}
+TEMPLATES = Path(__file__).parent / "templates" / "site"
+# Pages every Sphinx site has, which are not content to index or share.
+UTILITY_PAGES = frozenset({"genindex", "search", "py-modindex"})
+DESCRIPTION_LENGTH = 200
+
+
+def base_url() -> str:
+    """Return the address of the site's root, ending with a slash."""
+    url = (
+        os.environ.get("AUTOGRAD_GUIDE_BASE_URL")
+        or os.environ.get("READTHEDOCS_CANONICAL_URL")
+        or DEFAULT_BASE_URL
+    )
+    scheme, host = urlsplit(url)[:2]
+    if scheme not in ("http", "https") or not host:
+        raise ValueError(
+            f"AUTOGRAD_GUIDE_BASE_URL must be an absolute http(s) URL, got {url!r}; "
+            f"set it to the address the site is served from, such as {DEFAULT_BASE_URL}"
+        )
+    return url if url.endswith("/") else url + "/"
+
+
+def hreflang(language: str) -> str:
+    """Return the BCP 47 tag of a Sphinx language name (``zh_CN`` becomes ``zh-CN``)."""
+    return language.replace("_", "-")
+
+
+def page_url(language: str, pagename: str) -> str:
+    """Return the absolute URL of a page in one language."""
+    return f"{base_url()}{language}/{pagename}.html"
+
+
+def description(doctree: nodes.document | None) -> str:
+    """Return the first paragraph of a page's text, shortened for a link preview."""
+    if doctree is None:
+        return ""
+    for paragraph in doctree.findall(nodes.paragraph):
+        if paragraph.next_node(nodes.literal_block) is not None:
+            continue
+        text = " ".join(paragraph.astext().split())
+        if text:
+            if len(text) <= DESCRIPTION_LENGTH:
+                return text
+            return text[: DESCRIPTION_LENGTH - 1].rstrip() + "…"
+    return ""
+
+
+def _set_base_url(app: Sphinx, config: Config) -> None:
+    # Sphinx writes <link rel="canonical"> from html_baseurl.
+    config.html_baseurl = f"{base_url()}{config.language}/"
+
+
+def _add_metadata(
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict[str, Any],
+    doctree: nodes.document | None,
+) -> None:
+    language: str = app.config.language
+    tags = [
+        f'<link rel="alternate" hreflang="{hreflang(other)}" href="{page_url(other, pagename)}">'
+        for other in LANGUAGES
+    ]
+    tags.append(f'<link rel="alternate" hreflang="x-default" href="{base_url()}">')
+    title = context.get("title") or ""
+    summary = description(doctree)
+    properties = {
+        "og:type": "website" if pagename == "index" else "article",
+        "og:site_name": app.config.html_title,
+        "og:title": _plain(title) if title else app.config.html_title,
+        "og:url": page_url(language, pagename),
+        "og:locale": OPEN_GRAPH_LOCALES[language],
+    }
+    if summary:
+        properties["og:description"] = summary
+        tags.append(f'<meta name="description" content="{escape(summary)}">')
+    for name, value in properties.items():
+        tags.append(f'<meta property="{name}" content="{escape(_plain(value))}">')
+    for other in LANGUAGES:
+        if other != language:
+            tags.append(
+                f'<meta property="og:locale:alternate" content="{OPEN_GRAPH_LOCALES[other]}">'
+            )
+    context["metatags"] = context.get("metatags", "") + "\n".join(tags) + "\n"
+
+
+def _plain(html: str) -> str:
+    """Return the text of a title that may hold markup (Sphinx titles are HTML)."""
+    return unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def write_site_files(site: Path) -> list[Path]:
+    """Write the root page, the 404 page, the sitemap, robots.txt and .nojekyll into ``site``."""
+    for language in LANGUAGES:
+        if not (site / language / "index.html").is_file():
+            raise ValueError(f"{site / language} is not built; build both languages first")
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        undefined=StrictUndefined,
+        autoescape=True,
+        keep_trailing_newline=True,
+    )
+    pages = sorted(
+        path.relative_to(site / "en").with_suffix("").as_posix()
+        for path in (site / "en").rglob("*.html")
+        if not path.relative_to(site / "en").parts[0].startswith("_")
+        and path.stem not in UTILITY_PAGES
+    )
+    context = {
+        "base_url": base_url(),
+        "base_path": urlsplit(base_url()).path,
+        "languages": LANGUAGES,
+        "titles": TITLES,
+        "pages": pages,
+        "hreflang": hreflang,
+        "page_url": page_url,
+    }
+    written = []
+    for name in ("index.html", "404.html", "sitemap.xml", "robots.txt"):
+        target = site / name
+        target.write_text(environment.get_template(name).render(context), encoding="utf-8")
+        written.append(target)
+    # GitHub Pages would otherwise hide the folders whose names start with _.
+    (site / ".nojekyll").write_text("", encoding="utf-8")
+    written.append(site / ".nojekyll")
+    return written
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Give every page its canonical URL, language alternates and Open Graph metadata."""
+    app.connect("config-inited", _set_base_url)
+    app.connect("html-page-context", _add_metadata)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: python sphinxext/publishing.py <the built site, such as _build/html>")
+    for path in write_site_files(Path(sys.argv[1])):
+        print(f"wrote {path}")

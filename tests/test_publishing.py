@@ -1,0 +1,196 @@
+"""The built site can be hosted as it is.
+
+Root page, 404 page, sitemap, page metadata, links, and a cold build that
+reproduces the site byte for byte.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from xml.etree import ElementTree
+
+import pytest
+import torch
+from bs4 import BeautifulSoup
+
+import autograd_guide
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = ROOT / "_build" / "html"
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "sphinxext"))
+
+from publishing import UTILITY_PAGES, base_url, page_url  # noqa: E402
+
+from noxfile import LANGUAGES, sphinx_command  # noqa: E402
+
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+XHTML = "{http://www.w3.org/1999/xhtml}"
+
+
+def html_pages(language: str) -> list[str]:
+    root = SITE / language
+    if not (root / "index.html").is_file():
+        pytest.fail(f"{root} is not built; run `nox -s docs` first")
+    return sorted(
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*.html")
+        if not path.relative_to(root).parts[0].startswith("_")
+    )
+
+
+def content_pages(language: str) -> list[str]:
+    return [page for page in html_pages(language) if page[:-5] not in UTILITY_PAGES]
+
+
+def soup(path: Path) -> BeautifulSoup:
+    return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
+
+
+def test_root_page_offers_both_languages_without_javascript():
+    document = soup(SITE / "index.html")
+    links = {link["href"] for link in document.select("body a")}
+    assert links == {f"{language}/index.html" for language in LANGUAGES}
+    assert all((SITE / link).is_file() for link in links)
+    assert "navigator.languages" in document.script.string
+
+
+def test_not_found_page_links_from_the_site_root():
+    document = soup(SITE / "404.html")
+    root_path = urlsplit(base_url()).path
+    hrefs = [link["href"] for link in document.select("a")]
+    assert hrefs == [f"{root_path}en/index.html", f"{root_path}zh_CN/index.html"]
+    assert not document.select("link[rel=stylesheet], script[src], img")
+
+
+def test_site_folder_holds_the_languages_and_site_files_only():
+    assert {path.name for path in SITE.iterdir()} == {
+        *LANGUAGES,
+        "index.html",
+        "404.html",
+        "sitemap.xml",
+        "robots.txt",
+        ".nojekyll",
+    }
+
+
+def test_sitemap_lists_every_page_with_its_alternates():
+    tree = ElementTree.parse(SITE / "sitemap.xml")
+    entries = tree.getroot().findall(f"{SITEMAP}url")
+    locations = [entry.findtext(f"{SITEMAP}loc") for entry in entries]
+    expected = [
+        page_url(language, page[:-5]) for page in content_pages("en") for language in LANGUAGES
+    ]
+    assert sorted(locations) == sorted(expected)
+    for entry in entries:
+        language, name = entry.findtext(f"{SITEMAP}loc").removeprefix(base_url()).split("/", 1)
+        alternates = {
+            link.get("hreflang"): link.get("href") for link in entry.findall(f"{XHTML}link")
+        }
+        assert alternates == {
+            "en": page_url("en", name.removesuffix(".html")),
+            "zh-CN": page_url("zh_CN", name.removesuffix(".html")),
+            "x-default": base_url(),
+        }, language
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_pages_carry_canonical_alternates_and_open_graph(language):
+    for page in content_pages(language):
+        name = page[:-5]
+        head = soup(SITE / language / page).head
+        assert head.select_one("link[rel=canonical]")["href"] == page_url(language, name)
+        alternates = {
+            link["hreflang"]: link["href"] for link in head.select("link[rel=alternate][hreflang]")
+        }
+        assert alternates == {
+            "en": page_url("en", name),
+            "zh-CN": page_url("zh_CN", name),
+            "x-default": base_url(),
+        }
+        properties = {
+            meta["property"]: meta["content"] for meta in head.select("meta[property^='og:']")
+        }
+        assert properties["og:url"] == page_url(language, name)
+        assert properties["og:title"] == head.title.get_text().rsplit(" \u2014 ", 1)[0]
+        assert properties["og:locale"] == {"en": "en_US", "zh_CN": "zh_CN"}[language]
+        assert len(properties["og:description"]) > 20, page
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_internal_links_and_anchors_resolve(language):
+    ids: dict[Path, set[str]] = {}
+
+    def anchors(path: Path) -> set[str]:
+        if path not in ids:
+            ids[path] = {tag["id"] for tag in soup(path).select("[id]")}
+        return ids[path]
+
+    broken = []
+    for page in html_pages(language):
+        path = SITE / language / page
+        document = soup(path)
+        references = [(tag.name, tag.get("href")) for tag in document.select("a[href], link[href]")]
+        references += [
+            (tag.name, tag.get("src")) for tag in document.select("script[src], img[src]")
+        ]
+        for tag, reference in references:
+            parts = urlsplit(reference)
+            if parts.scheme or reference.startswith(("mailto:", "javascript:")):
+                continue
+            target = (path.parent / unquote(parts.path)).resolve() if parts.path else path
+            if not target.is_file():
+                broken.append(f"{page}: <{tag}> {reference}")
+            elif (
+                parts.fragment
+                and tag == "a"
+                and target.suffix == ".html"
+                and unquote(parts.fragment) not in anchors(target)
+            ):
+                broken.append(f"{page}: #{parts.fragment} missing in {target.name}")
+    assert broken == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_landing_page_states_the_versions_that_executed_it(language):
+    text = soup(SITE / language / "index.html").get_text()
+    assert torch.__version__ in text
+    assert platform.python_version() in text
+    assert autograd_guide.__version__ in text
+
+
+def test_a_cold_build_reproduces_the_site_byte_for_byte(tmp_path):
+    environment = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0")}
+    for language in LANGUAGES:
+        command = sphinx_command(
+            "html",
+            language,
+            f"--define=nb_execution_cache_path={tmp_path / 'jupyter_cache'}",
+            build=tmp_path,
+        )
+        subprocess.run(command, check=True, capture_output=True, env=environment)
+    subprocess.run(
+        [sys.executable, str(ROOT / "sphinxext" / "publishing.py"), str(tmp_path / "html")],
+        check=True,
+        capture_output=True,
+        env=environment,
+    )
+    differences = []
+
+    def compare(comparison: filecmp.dircmp[str], prefix: str = "") -> None:
+        differences.extend(prefix + name for name in comparison.left_only + comparison.right_only)
+        _, mismatch, errors = filecmp.cmpfiles(
+            comparison.left, comparison.right, comparison.common_files, shallow=False
+        )
+        differences.extend(prefix + name for name in mismatch + errors)
+        for name, sub in comparison.subdirs.items():
+            compare(sub, f"{prefix}{name}/")
+
+    compare(filecmp.dircmp(SITE, tmp_path / "html"))
+    assert differences == []
