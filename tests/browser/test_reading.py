@@ -243,3 +243,28 @@ def test_screenshots(browser, base_url, page, language, dark):
         assert (SCREENSHOTS / name).stat().st_size > 10_000
     finally:
         seen.page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("locale", "landing"), [("zh-CN", "zh_CN"), ("zh-TW", "zh_CN"), ("en-GB", "en"), ("fr", "en")]
+)
+def test_root_sends_a_reader_to_their_language(browser, base_url, locale, landing):
+    context = browser.new_context(locale=locale)
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/index.html")
+        page.wait_for_url(f"{base_url}/{landing}/index.html")
+        assert page.get_attribute("html", "lang") == landing.replace("_", "-")
+    finally:
+        context.close()
+
+
+def test_not_found_page_works_from_any_depth(browser, base_url):
+    page = browser.new_page()
+    try:
+        page.goto(f"{base_url}/404.html")
+        targets = [link.get_attribute("href") for link in page.locator("a").all()]
+        assert targets == ["/en/index.html", "/zh_CN/index.html"]
+        assert "页面不存在" in page.locator("body").inner_text()
+    finally:
+        page.close()
