@@ -171,7 +171,7 @@ def backward_graph(
 
     Returns
     -------
-    list of (str, list of str)
+    list[tuple[str, list[str]]]
         One ``(label, child labels)`` pair per node, the output's node first. A
         child appears once for each time the node uses it.
 

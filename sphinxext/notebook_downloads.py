@@ -143,6 +143,10 @@ def _write_notebook(
             if cell["cell_type"] == "markdown":
                 source = "".join(cell["source"])
                 cell["source"] = translate_markdown(source, catalog).splitlines(keepends=True)
+    # Cell ids are random when a text notebook is read; numbering the cells
+    # makes the file the same in every build.
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number}"
     target = Path(app.outdir, f"{pagename}.ipynb")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(nbformat.writes(notebook), encoding="utf-8")  # type: ignore[no-untyped-call]

@@ -16,6 +16,9 @@ CATALOGS = ROOT / "docs" / "locale" / "zh_CN" / "LC_MESSAGES"
 LANGUAGES = {"en": "en", "zh_CN": "zh-CN"}
 SPHINX_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
+# The API reference's return types are type expressions, such as
+# dict[str, torch.Tensor], in every language.
+RETURN_TYPE_LABEL = "返回类型"
 
 # Every output the source material shows, by the page that must show it.
 SEED_OUTPUTS = {
@@ -124,6 +127,10 @@ def test_chinese_prose_is_chinese():
         assert article is not None, page
         for block in article.select("p, li, h1, h2, h3, th, td, dd"):
             if block.find_parent(class_=["cell", "highlight", "math"]):
+                continue
+            field = block if block.name == "dd" else block.find_parent("dd")
+            label = field.find_previous_sibling("dt") if field else None
+            if label is not None and label.get_text().startswith(RETURN_TYPE_LABEL):
                 continue
             for code in block.select("code, .math, span.pre, strong, em"):
                 code.decompose()
