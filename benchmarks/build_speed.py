@@ -85,6 +85,8 @@ def run(commands: list[list[str]]) -> tuple[float, int]:
     executions = 0
     for command in commands:
         verbose = [part for part in command if part != "--quiet"]
+        if verbose[0] == "sphinx-build":
+            verbose = [sys.executable, "-m", "sphinx", *verbose[1:]]
         result = subprocess.run(verbose, capture_output=True, text=True, check=False)
         if result.returncode != 0:
             sys.exit(f"build failed: {' '.join(verbose)}\n{result.stdout}\n{result.stderr}")

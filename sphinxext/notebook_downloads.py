@@ -124,15 +124,16 @@ def _write_notebook(
     if not executed.is_file():
         return
     notebook = nbformat.read(executed, as_version=4)  # type: ignore[no-untyped-call]
-    # myst-nb writes the notebook before merging in the cached outputs when the
-    # cache already holds them; take the outputs from the cache itself.
-    try:
-        _, notebook = get_cache(app.config.nb_execution_cache_path).merge_match_into_notebook(
-            notebook
-        )
-    except KeyError:
-        logger.warning("no executed notebook in the cache for %s", pagename)
-        return
+    # With the cache, myst-nb writes the notebook before merging in the cached
+    # outputs when the cache already holds them; take them from the cache.
+    # Executed directly (force mode), the written notebook has its outputs.
+    if app.config.nb_execution_mode == "cache":
+        try:
+            cache = get_cache(app.config.nb_execution_cache_path)
+            _, notebook = cache.merge_match_into_notebook(notebook)
+        except KeyError:
+            logger.warning("no executed notebook in the cache for %s", pagename)
+            return
     if app.config.language != SOURCE_LANGUAGE:
         path = catalog_file(app.srcdir, app.config, pagename)
         if not path.is_file():
