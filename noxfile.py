@@ -112,7 +112,12 @@ def tests(session: nox.Session) -> None:
 def browser(session: nox.Session) -> None:
     """Read every page of both languages in Chromium, and save screenshots."""
     install(session, "browser", package=False)
-    session.run("pytest", "tests/browser", *session.posargs)
+    session.run(
+        "pytest",
+        "tests/browser",
+        "--confcutdir=tests/browser",  # tests/conftest.py sets up the helpers' tests
+        *session.posargs,
+    )
 
 
 @nox.session(python=PYTHON)
