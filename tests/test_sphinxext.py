@@ -1,0 +1,120 @@
+"""The project's Sphinx extensions, function by function."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.catalog import Catalog
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "sphinxext"))
+
+from accessible_theme import label_summaries  # noqa: E402
+from book_languages import counterpart_links  # noqa: E402
+from execution_cache import environment_fingerprint, runtime_versions  # noqa: E402
+from helper_source import source_without_docstring  # noqa: E402
+from light_pages import icon_codepoints, without_script  # noqa: E402
+from mathml import latex_to_mathml  # noqa: E402
+from notebook_downloads import translate_markdown  # noqa: E402
+
+import autograd_guide  # noqa: E402
+
+
+@pytest.fixture
+def package_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "autograd_guide"
+    shutil.copytree(ROOT / "autograd_guide", copy)
+    return copy
+
+
+def test_fingerprint_changes_with_the_package_sources(package_copy):
+    before = environment_fingerprint(package_copy, "autograd-guide")
+    assert environment_fingerprint(package_copy, "autograd-guide") == before
+    gradients = package_copy / "gradients.py"
+    gradients.write_text(gradients.read_text() + "\n# changed\n")
+    assert environment_fingerprint(package_copy, "autograd-guide") != before
+
+
+def test_fingerprint_covers_torch_and_what_it_requires():
+    versions = runtime_versions(("torch",))
+    assert any(entry.startswith("torch==") for entry in versions)
+    assert any(entry.startswith("sympy==") for entry in versions)
+
+
+def test_fingerprint_refuses_a_missing_package(tmp_path):
+    with pytest.raises(ValueError, match="must be the package's folder"):
+        environment_fingerprint(tmp_path / "missing", "autograd-guide")
+
+
+def test_helper_source_drops_the_docstring_only():
+    source = source_without_docstring(autograd_guide.derivative)
+    assert source.startswith("def derivative(")
+    assert '"""' not in source
+    assert "return gradient(total, x)" in source
+
+
+def test_latex_becomes_mathml():
+    mathml = latex_to_mathml(r"\frac{\partial y}{\partial x_i} = 4x_i", display=True)
+    assert mathml.startswith('<math xmlns="http://www.w3.org/1998/Math/MathML" display="block">')
+    assert "<mfrac>" in mathml
+
+
+@pytest.mark.parametrize("latex", [r"\unknowncommand{x}", r"a & b"])
+def test_latex_that_cannot_be_converted_is_refused(latex):
+    with pytest.raises(ValueError, match="cannot convert"):
+        latex_to_mathml(latex, display=False)
+
+
+def test_language_switch_links_climb_to_the_other_language():
+    assert counterpart_links("guide/hooks", "zh_CN", {"en": "English", "zh_CN": "中文"}) == [
+        {"href": "../../en/guide/hooks.html", "name": "English", "hreflang": "en"}
+    ]
+    assert counterpart_links("index", "en", {"en": "English", "zh_CN": "中文"})[0]["href"] == (
+        "../zh_CN/index.html"
+    )
+
+
+def test_sidebar_toggles_get_a_label():
+    html = '<details><summary><span class="toctree-toggle"></span></summary></details>'
+    assert '<summary aria-label="展开 &amp; 收起">' in label_summaries(html, "展开 & 收起")
+
+
+def test_the_icon_script_is_dropped_and_nothing_else():
+    head = (
+        '<script defer src="_static/scripts/fontawesome.js?digest=1"></script>\n'
+        '<script defer src="_static/scripts/bootstrap.js?digest=1"></script>'
+    )
+    assert without_script(head, "scripts/fontawesome.js") == (
+        '<script defer src="_static/scripts/bootstrap.js?digest=1"></script>'
+    )
+
+
+def test_icon_codepoints_are_read_from_the_stylesheet():
+    css = '.fa-magnifying-glass,.fa-search{--fa:"\\f002"}.fa-bars{--fa:"\\f0c9"}'
+    assert icon_codepoints(css) == {
+        "fa-magnifying-glass": 0xF002,
+        "fa-search": 0xF002,
+        "fa-bars": 0xF0C9,
+    }
+
+
+def test_markdown_cells_are_translated_block_by_block():
+    catalog = Catalog(locale="zh_CN")
+    catalog.add("Detaching", "分离")
+    catalog.add("A paragraph that spans two lines.", "跨两行的段落。")
+    catalog.add("first item", "第一项")
+    catalog.add("Solution", "参考答案")
+    catalog.add("The explanation.", "解释。")
+    markdown = (
+        "## Detaching\n\nA paragraph that\nspans two lines.\n\n- first item\n- second item\n\n"
+        ":::{admonition} Solution\n:class: dropdown\n\nThe explanation.\n:::\n\n"
+        "```python\nA paragraph that spans two lines.\n```"
+    )
+    assert translate_markdown(markdown, catalog) == (
+        "## 分离\n\n跨两行的段落。\n\n- 第一项\n- second item\n\n"
+        ":::{admonition} 参考答案\n:class: dropdown\n\n解释。\n:::\n\n"
+        "```python\nA paragraph that spans two lines.\n```"
+    )
