@@ -221,7 +221,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("language_names", {}, "html", types=[dict])
     app.connect("html-page-context", _add_language_links)
     app.add_config_value("language_settings", {}, "env", types=[dict])
-    # After the other extensions (priority 500) have registered their values.
-    app.connect("config-inited", _apply_language_settings, priority=800)
+    # Every extension has registered its values by now (in its setup); this
+    # runs before their own config-inited handlers (priority 500) read them.
+    app.connect("config-inited", _apply_language_settings, priority=100)
     app.add_transform(CheckCatalogCompleteness)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

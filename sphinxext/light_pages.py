@@ -32,6 +32,9 @@ STYLESHEET = Path("_static/styles/pydata-sphinx-theme.css")
 # ".fa-magnifying-glass,.fa-search{--fa:"\f002"}" in the theme's stylesheet.
 _ICON_RULE = re.compile(r'((?:\.fa-[a-z0-9-]+,?)+)\{--fa:"\\([0-9a-f]+)"\}')
 _ICON_NAME = re.compile(r"\bfa-[a-z0-9-]+")
+# --pst-icon-info-circle:"\uf05a" (or the escape \f05a): icons the stylesheet
+# draws by itself, such as those of admonitions.
+_ICON_VARIABLE = re.compile(r'--pst-icon-[a-z-]+:"(\\[0-9a-f]+|[^"\\])"')
 
 
 def without_script(html: str, name: str) -> Markup:
@@ -47,6 +50,14 @@ def icon_codepoints(stylesheet: str) -> dict[str, int]:
         for selector in selectors.split(","):
             codepoints[selector.lstrip(".")] = int(code, 16)
     return codepoints
+
+
+def stylesheet_codepoints(stylesheet: str) -> set[int]:
+    """Return the codepoints of the icons the theme's stylesheet names in variables."""
+    return {
+        int(value[1:], 16) if value.startswith("\\") else ord(value)
+        for value in _ICON_VARIABLE.findall(stylesheet)
+    }
 
 
 def used_icons(outdir: Path) -> set[str]:
@@ -68,8 +79,12 @@ def _subset_icon_font(app: Sphinx, exception: Exception | None) -> None:
     if not font.is_file() or not stylesheet.is_file():
         logger.warning("the theme's icon font or stylesheet moved; update sphinxext/light_pages.py")
         return
-    codepoints = icon_codepoints(stylesheet.read_text(encoding="utf-8"))
-    wanted = sorted({codepoints[name] for name in used_icons(outdir) if name in codepoints})
+    css = stylesheet.read_text(encoding="utf-8")
+    codepoints = icon_codepoints(css)
+    wanted = sorted(
+        {codepoints[name] for name in used_icons(outdir) if name in codepoints}
+        | stylesheet_codepoints(css)
+    )
     options = subset.Options()
     options.flavor = "woff2"
     options.layout_features = []

@@ -16,7 +16,7 @@ from accessible_theme import label_summaries  # noqa: E402
 from book_languages import counterpart_links  # noqa: E402
 from execution_cache import environment_fingerprint, runtime_versions  # noqa: E402
 from helper_source import source_without_docstring  # noqa: E402
-from light_pages import icon_codepoints, without_script  # noqa: E402
+from light_pages import icon_codepoints, stylesheet_codepoints, without_script  # noqa: E402
 from mathml import latex_to_mathml  # noqa: E402
 from notebook_downloads import translate_markdown  # noqa: E402
 
@@ -99,6 +99,11 @@ def test_icon_codepoints_are_read_from_the_stylesheet():
         "fa-search": 0xF002,
         "fa-bars": 0xF0C9,
     }
+
+
+def test_icons_drawn_by_the_stylesheet_itself_are_kept():
+    css = '--pst-icon-info-circle:"\uf05a";--pst-icon-bell:"\\f0f3";color:red'
+    assert stylesheet_codepoints(css) == {0xF05A, 0xF0F3}
 
 
 def test_markdown_cells_are_translated_block_by_block():
