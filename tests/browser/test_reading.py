@@ -268,3 +268,14 @@ def test_not_found_page_works_from_any_depth(browser, base_url):
         assert "页面不存在" in page.locator("body").inner_text()
     finally:
         page.close()
+
+
+@pytest.mark.parametrize(("language", "hint"), [("en", "Show"), ("zh_CN", "展开")])
+def test_solution_toggles_speak_the_page_language(browser, base_url, language, hint):
+    seen = visit(browser, f"{base_url}/{language}/guide/hooks.html", base_url)
+    try:
+        toggles = seen.page.locator("button.toggle-button")
+        assert toggles.count() >= 2
+        assert {button.get_attribute("data-toggle-hint") for button in toggles.all()} == {hint}
+    finally:
+        seen.page.context.close()
