@@ -6,6 +6,8 @@ groups in ``pyproject.toml``.
 
 from __future__ import annotations
 
+import os
+import shlex
 import shutil
 from pathlib import Path
 
@@ -87,8 +89,12 @@ def sphinx_build(session: nox.Session, builder: str, language: str, *extra: str)
 def docs(session: nox.Session) -> None:
     """Build the HTML book in English and Chinese into _build/html/<language>/."""
     install(session, "docs")
+    # Extra sphinx-build options come from SPHINXOPTS, as with Sphinx's own
+    # Makefile, not from posargs: `nox -s tests -- -k name` also runs this
+    # session, first, with the same posargs.
+    options = shlex.split(os.environ.get("SPHINXOPTS", ""))
     for language in LANGUAGES:
-        sphinx_build(session, "html", language, *session.posargs)
+        sphinx_build(session, "html", language, *options)
     session.run("python", "sphinxext/publishing.py", str(BUILD / "html"))
     session.log(f"The book is in {BUILD / 'html'}: open en/index.html or zh_CN/index.html")
 
