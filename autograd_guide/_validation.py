@@ -15,7 +15,10 @@ import torch
 __all__ = [
     "require_callable",
     "require_differentiable_tensor",
+    "require_graph_recording",
     "require_positive_step",
+    "require_real",
+    "require_tensor_output",
     "require_tolerance",
     "scalar_output",
 ]
@@ -40,31 +43,43 @@ def require_differentiable_tensor(x: object, name: str = "x") -> torch.Tensor:
     return x
 
 
-def _require_real(value: object, name: str, *, allow_zero: bool, example: str) -> float:
+_BOUNDS = {
+    # lower bound: (how the message states it, what kind of float to pass)
+    None: ("", ""),
+    "non-negative": (" at least 0", "non-negative "),
+    "positive": (" greater than 0", "small positive "),
+}
+
+
+def require_real(value: object, name: str, *, example: str, bound: str | None = None) -> float:
+    """Return ``value`` as a float if it is a finite real number within ``bound``, else raise.
+
+    ``bound`` is ``None`` (any finite number), ``"non-negative"`` or ``"positive"``.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(
             f"{name} must be a real number, got {type(value).__name__}; "
             f"pass a float such as {example}"
         )
     number = float(value)
-    if not math.isfinite(number) or number < 0 or (number == 0 and not allow_zero):
-        bound = "at least 0" if allow_zero else "greater than 0"
-        kind = "non-negative" if allow_zero else "small positive"
+    below = (bound == "non-negative" and number < 0) or (bound == "positive" and number <= 0)
+    if not math.isfinite(number) or below:
+        stated, kind = _BOUNDS[bound]
         raise ValueError(
-            f"{name} must be a finite number {bound}, got {value!r}; "
-            f"pass a {kind} float such as {example}"
+            f"{name} must be a finite number{stated}, got {value!r}; "
+            f"pass a {kind}float such as {example}"
         )
     return number
 
 
 def require_positive_step(step: object) -> float:
     """Return ``step`` as a float if it is a finite positive number, else raise."""
-    return _require_real(step, "step", allow_zero=False, example="1e-3")
+    return require_real(step, "step", example="1e-3", bound="positive")
 
 
 def require_tolerance(tolerance: object, name: str) -> float:
     """Return ``tolerance`` as a float if it is a finite number of at least 0, else raise."""
-    return _require_real(tolerance, name, allow_zero=True, example="1e-4")
+    return require_real(tolerance, name, example="1e-4", bound="non-negative")
 
 
 def require_callable(f: object) -> None:
@@ -75,15 +90,29 @@ def require_callable(f: object) -> None:
         )
 
 
-def scalar_output(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    """Call ``f(x)`` and return the result if it is a one-element tensor, else raise."""
-    require_callable(f)
-    out = f(x)
+def require_tensor_output(out: object) -> torch.Tensor:
+    """Return ``out``, what ``f`` returned, if it is a tensor, else raise."""
     if not isinstance(out, torch.Tensor):
         raise TypeError(
             f"f must return a torch.Tensor, got {type(out).__name__}; "
             f"build the result from torch operations on its argument"
         )
+    return out
+
+
+def require_graph_recording(caller: str) -> None:
+    """Raise if autograd cannot record a graph here, because inference mode is on."""
+    if torch.is_inference_mode_enabled():
+        raise ValueError(
+            f"{caller}() cannot record a graph inside torch.inference_mode(); "
+            f"call it outside that block"
+        )
+
+
+def scalar_output(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
+    """Call ``f(x)`` and return the result if it is a one-element tensor, else raise."""
+    require_callable(f)
+    out = require_tensor_output(f(x))
     if out.numel() != 1:
         raise TypeError(
             f"f must return a scalar tensor, got shape {tuple(out.shape)}; "

@@ -10,7 +10,9 @@ import torch
 from autograd_guide._validation import (
     require_callable,
     require_differentiable_tensor,
+    require_graph_recording,
     require_positive_step,
+    require_tensor_output,
     require_tolerance,
     scalar_output,
 )
@@ -67,11 +69,7 @@ def gradient(f: TensorFunction, x: torch.Tensor) -> torch.Tensor:
     (True, False)
     """
     x = require_differentiable_tensor(x)
-    if torch.is_inference_mode_enabled():
-        raise ValueError(
-            "gradient() cannot record a graph inside torch.inference_mode(); "
-            "call it outside that block"
-        )
+    require_graph_recording("gradient")
     point = x.detach().clone().requires_grad_(True)
     with torch.enable_grad():
         out = scalar_output(f, point)
@@ -122,12 +120,7 @@ def derivative(f: TensorFunction, x: torch.Tensor) -> torch.Tensor:
     require_callable(f)
 
     def total(t: torch.Tensor) -> torch.Tensor:
-        y = f(t)
-        if not isinstance(y, torch.Tensor):
-            raise TypeError(
-                f"f must return a torch.Tensor, got {type(y).__name__}; "
-                f"build the result from torch operations on its argument"
-            )
+        y = require_tensor_output(f(t))
         if y.shape != t.shape:
             raise ValueError(
                 f"f must act elementwise and return the shape of x, {tuple(t.shape)}, "

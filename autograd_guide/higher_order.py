@@ -7,7 +7,12 @@ from collections.abc import Callable
 
 import torch
 
-from autograd_guide._validation import require_callable, require_differentiable_tensor
+from autograd_guide._validation import (
+    require_callable,
+    require_differentiable_tensor,
+    require_graph_recording,
+    require_tensor_output,
+)
 
 __all__ = ["nth_derivative"]
 
@@ -29,12 +34,7 @@ def require_order(n: object) -> int:
 
 
 def _elementwise_output(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    out = f(x)
-    if not isinstance(out, torch.Tensor):
-        raise TypeError(
-            f"f must return a torch.Tensor, got {type(out).__name__}; "
-            f"build the result from torch operations on its argument"
-        )
+    out = require_tensor_output(f(x))
     if out.shape != x.shape:
         raise ValueError(
             f"f must act elementwise and return the shape of x, {tuple(x.shape)}, "
@@ -96,11 +96,7 @@ def nth_derivative(
     x = require_differentiable_tensor(x)
     require_callable(f)
     order = require_order(n)
-    if torch.is_inference_mode_enabled():
-        raise ValueError(
-            "nth_derivative() cannot record a graph inside torch.inference_mode(); "
-            "call it outside that block"
-        )
+    require_graph_recording("nth_derivative")
     point = x.detach().clone().requires_grad_(True)
     with torch.enable_grad():
         result = _elementwise_output(f, point)

@@ -6,7 +6,11 @@ from typing import NamedTuple
 
 import torch
 
-from autograd_guide._validation import require_callable, require_differentiable_tensor
+from autograd_guide._validation import (
+    require_callable,
+    require_differentiable_tensor,
+    require_tensor_output,
+)
 from autograd_guide.gradients import TensorFunction
 
 __all__ = ["CountedJacobian", "jacobian_by_jvp", "jacobian_by_vjp"]
@@ -43,12 +47,7 @@ def _vector_valued(f: TensorFunction) -> TensorFunction:
     require_callable(f)
 
     def checked(t: torch.Tensor) -> torch.Tensor:
-        out = f(t)
-        if not isinstance(out, torch.Tensor):
-            raise TypeError(
-                f"f must return a torch.Tensor, got {type(out).__name__}; "
-                f"build the result from torch operations on its argument"
-            )
+        out = require_tensor_output(f(t))
         if out.dim() != 1 or out.numel() == 0:
             raise ValueError(
                 f"f must return a non-empty 1-D tensor (a vector), got shape "

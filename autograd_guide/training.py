@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Callable
 
 import torch
+
+from autograd_guide._validation import require_real
 
 __all__ = ["accumulated_gradient", "linear_regression_data"]
 
@@ -23,19 +24,6 @@ def _require_count(value: object, name: str, example: str) -> int:
     if count < 1:
         raise ValueError(f"{name} must be at least 1, got {count}; pass a number such as {example}")
     return count
-
-
-def _require_finite(value: object, name: str, example: str, *, non_negative: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(
-            f"{name} must be a real number, got {type(value).__name__}; pass a float such as "
-            f"{example}"
-        )
-    number = float(value)
-    if not math.isfinite(number) or (non_negative and number < 0):
-        bound = "finite number at least 0" if non_negative else "finite number"
-        raise ValueError(f"{name} must be a {bound}, got {value!r}; pass a float such as {example}")
-    return number
 
 
 def _require_examples(value: object, name: str) -> int:
@@ -154,9 +142,9 @@ def linear_regression_data(
     True
     """
     n = _require_count(n, "n", "64")
-    slope = _require_finite(weight, "weight", "3.0")
-    intercept = _require_finite(bias, "bias", "-2.0")
-    spread = _require_finite(noise, "noise", "0.1", non_negative=True)
+    slope = require_real(weight, "weight", example="3.0")
+    intercept = require_real(bias, "bias", example="-2.0")
+    spread = require_real(noise, "noise", example="0.1", bound="non-negative")
     if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}; pass a number such as 0")
     generator = torch.Generator().manual_seed(int(seed))
