@@ -117,12 +117,23 @@ def _use_cache(app: Sphinx, config: Config) -> None:
         package, distribution = config.executed_package
         fingerprint = environment_fingerprint(root / package, distribution)
         config.nb_execution_cache_path = str(root / "_build" / "jupyter_cache" / fingerprint)
-    # Creating the cache here, before a parallel build forks its readers,
-    # avoids their race to create its tables ("table settings already
-    # exists", Sphinx issue 12481).
+    create_cache(Path(config.nb_execution_cache_path))
+
+
+def create_cache(path: Path) -> None:
+    """Create the jupyter-cache at ``path``, if missing, and close its database.
+
+    Called before a parallel build forks its readers, this avoids their race
+    to create the tables ("table settings already exists", Sphinx issue 12481).
+    The connection is closed at once: an SQLite connection must not cross a
+    fork, and a reader that inherits an open one can lose another reader's
+    writes, so that a page executed in the build is missing from the cache.
+    """
     from jupyter_cache import get_cache
 
-    get_cache(config.nb_execution_cache_path).list_cache_records()
+    cache = get_cache(str(path))
+    cache.list_cache_records()
+    cache.db.dispose()
 
 
 def _keep_executed_notebooks_private(app: Sphinx) -> None:

@@ -1,10 +1,12 @@
 """Sphinx extension: every executed page can be downloaded as a notebook in its language.
 
 myst-nb keeps the executed notebook of each page (code, outputs and the English
-Markdown). When a page is written, this extension writes ``<page>.ipynb``
-beside its HTML, with the Markdown cells translated through the page's gettext
-catalog in a translated build, and makes it the notebook entry of the theme's
-download menu. Code and outputs are the ones executed once for both languages.
+Markdown). After the pages are read, this extension writes ``<page>.ipynb``
+into the output folder for each page read in this build (or missing there),
+with the Markdown cells translated through the page's gettext catalog in a
+translated build; when a page is written, the notebook becomes the entry of the
+theme's download menu. Code and outputs are the ones executed once for both
+languages.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from babel.messages.catalog import Catalog
 from book_languages import SOURCE_LANGUAGE, catalog_file, read_catalog
 from jupyter_cache import get_cache
 from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -107,37 +110,57 @@ def _executed_notebook(app: Sphinx, pagename: str) -> Path:
     return Path(app.doctreedir, "jupyter_execute", f"{pagename}.ipynb")
 
 
-def _write_notebook(
-    app: Sphinx,
-    pagename: str,
-    templatename: str,
-    context: dict[str, Any],
-    doctree: object,
-) -> None:
+def _published_notebook(app: Sphinx, pagename: str) -> Path:
+    return Path(app.outdir, f"{pagename}.ipynb")
+
+
+def _with_outputs(app: Sphinx, notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Return ``notebook`` with the outputs of its code.
+
+    When myst-nb took the outputs from the cache, it wrote the notebook without
+    them, and they are taken from the cache again. A notebook executed in this
+    build has them already (myst-nb executes the very notebook it writes), but
+    the cache is still preferred, so that the file is the same whichever
+    language executed the page; the written outputs serve if the cache lost the
+    record.
+
+    Raises
+    ------
+    KeyError
+        If the cache has no record of the notebook and it was not executed.
+    """
+    if app.config.nb_execution_mode != "cache":
+        return notebook
+    cache = get_cache(app.config.nb_execution_cache_path)
+    try:
+        merged: nbformat.NotebookNode = cache.merge_match_into_notebook(notebook)[1]
+    except KeyError:
+        code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+        if all(cell.execution_count is not None for cell in code):
+            return notebook
+        raise
+    finally:
+        # Writers fork after this; an SQLite connection must not cross a fork.
+        cache.db.dispose()
+    return merged
+
+
+def _build_notebook(app: Sphinx, pagename: str) -> None:
     executed = _executed_notebook(app, pagename)
-    buttons = context.get("header_buttons", [])
-    menu = next((b for b in buttons if b.get("label") == "download-buttons"), None)
-    if menu is not None:
-        # The theme links the page's Markdown source, which the site does not
-        # publish; the notebook takes its place, and printing to PDF stays.
-        menu["buttons"] = [b for b in menu["buttons"] if b.get("label") == "download-pdf-button"]
+    target = _published_notebook(app, pagename)
     if not executed.is_file():
+        target.unlink(missing_ok=True)
         return
     notebook = nbformat.read(executed, as_version=4)  # type: ignore[no-untyped-call]
-    # With the cache, myst-nb writes the notebook before merging in the cached
-    # outputs when the cache already holds them; take them from the cache.
-    # Executed directly (force mode), the written notebook has its outputs.
-    if app.config.nb_execution_mode == "cache":
-        try:
-            cache = get_cache(app.config.nb_execution_cache_path)
-            _, notebook = cache.merge_match_into_notebook(notebook)
-        except KeyError:
-            logger.warning("no executed notebook in the cache for %s", pagename)
-            return
+    try:
+        notebook = _with_outputs(app, notebook)
+    except KeyError:
+        logger.warning("no executed notebook in the cache", location=pagename)
+        return
     if app.config.language != SOURCE_LANGUAGE:
         path = catalog_file(app.srcdir, app.config, pagename)
         if not path.is_file():
-            logger.warning("no catalog to translate the notebook of %s", pagename)
+            logger.warning("no catalog to translate its notebook", location=pagename)
             return
         catalog = read_catalog(path)
         for cell in notebook["cells"]:
@@ -148,10 +171,25 @@ def _write_notebook(
     # makes the file the same in every build.
     for number, cell in enumerate(notebook.cells):
         cell["id"] = f"cell-{number}"
-    target = Path(app.outdir, f"{pagename}.ipynb")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(nbformat.writes(notebook), encoding="utf-8")  # type: ignore[no-untyped-call]
-    if menu is not None:
+
+
+def _link_notebook(
+    app: Sphinx,
+    pagename: str,
+    templatename: str,
+    context: dict[str, Any],
+    doctree: object,
+) -> None:
+    buttons = context.get("header_buttons", [])
+    menu = next((b for b in buttons if b.get("label") == "download-buttons"), None)
+    if menu is None:
+        return
+    # The theme links the page's Markdown source, which the site does not
+    # publish; the notebook takes its place, and printing to PDF stays.
+    menu["buttons"] = [b for b in menu["buttons"] if b.get("label") == "download-pdf-button"]
+    if _executed_notebook(app, pagename).is_file() and _published_notebook(app, pagename).is_file():
         menu["buttons"].insert(
             0,
             {
@@ -168,6 +206,29 @@ def _write_notebook(
 def setup(app: Sphinx) -> dict[str, Any]:
     """Write each page's notebook and link it from the download menu."""
     app.add_config_value("notebook_download_tooltip", "Download notebook", "html", types=[str])
+    pages_read: set[str] = set()
+
+    def remember(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+        pages_read.clear()
+        pages_read.update(docnames)
+
+    def build_notebooks(app: Sphinx, env: BuildEnvironment) -> None:
+        # Once, in the main process, after every page has been read (and
+        # executed or taken from the cache) and before the writers fork: the
+        # notebooks of the pages read in this build are written, and nothing
+        # touches the cache's database in parallel.
+        if app.builder.format == "html":
+            missing = {
+                page
+                for page in env.found_docs
+                if _executed_notebook(app, page).is_file()
+                and not _published_notebook(app, page).is_file()
+            }
+            for pagename in sorted(pages_read | missing):
+                _build_notebook(app, pagename)
+
+    app.connect("env-before-read-docs", remember)
+    app.connect("env-updated", build_notebooks)
     # After the theme has built its buttons (priority 501).
-    app.connect("html-page-context", _write_notebook, priority=600)
+    app.connect("html-page-context", _link_notebook, priority=600)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
+import nbformat
 import pytest
 from babel.messages.catalog import Catalog
 
@@ -14,11 +17,11 @@ sys.path.insert(0, str(ROOT / "sphinxext"))
 
 from accessible_theme import label_summaries  # noqa: E402
 from book_languages import counterpart_links  # noqa: E402
-from execution_cache import environment_fingerprint, runtime_versions  # noqa: E402
+from execution_cache import create_cache, environment_fingerprint, runtime_versions  # noqa: E402
 from helper_source import source_without_docstring  # noqa: E402
 from light_pages import icon_codepoints, stylesheet_codepoints, without_script  # noqa: E402
 from mathml import latex_to_mathml  # noqa: E402
-from notebook_downloads import translate_markdown  # noqa: E402
+from notebook_downloads import _with_outputs, translate_markdown  # noqa: E402
 
 import autograd_guide  # noqa: E402
 
@@ -47,6 +50,25 @@ def test_fingerprint_covers_torch_and_what_it_requires():
 def test_fingerprint_refuses_a_missing_package(tmp_path):
     with pytest.raises(ValueError, match="must be the package's folder"):
         environment_fingerprint(tmp_path / "missing", "autograd-guide")
+
+
+def _open_files_below(folder: Path) -> list[str]:
+    found = []
+    for descriptor in Path("/proc/self/fd").iterdir():
+        try:
+            target = os.readlink(descriptor)
+        except OSError:
+            continue
+        if target.startswith(str(folder)):
+            found.append(target)
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs Linux's /proc")
+def test_the_cache_is_created_with_no_connection_left_for_readers_to_inherit(tmp_path):
+    create_cache(tmp_path / "cache")
+    assert (tmp_path / "cache" / "global.db").is_file()
+    assert _open_files_below(tmp_path) == []
 
 
 def test_helper_source_drops_the_docstring_only():
@@ -123,3 +145,20 @@ def test_markdown_cells_are_translated_block_by_block():
         ":::{admonition} 参考答案\n:class: dropdown\n\n解释。\n:::\n\n"
         "```python\nA paragraph that spans two lines.\n```"
     )
+
+
+def _notebook(execution_count: int | None) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell("1 + 1", execution_count=execution_count)
+    if execution_count is not None:
+        cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"})]
+    return nbformat.v4.new_notebook(cells=[cell])
+
+
+def test_a_notebook_missing_from_the_cache_keeps_the_outputs_it_was_executed_with(tmp_path):
+    config = SimpleNamespace(nb_execution_mode="cache", nb_execution_cache_path=str(tmp_path))
+    app = SimpleNamespace(config=config)
+    executed = _notebook(execution_count=1)
+    assert _with_outputs(app, executed) is executed
+    with pytest.raises(KeyError):
+        _with_outputs(app, _notebook(execution_count=None))
+    assert _open_files_below(tmp_path) == []
