@@ -5,14 +5,17 @@ The site's address comes from one setting, the environment variable
 is used when the first is not set). As a Sphinx extension, this module gives
 every page its canonical URL, ``<link rel="alternate" hreflang>`` links to
 the same page in each language, and Open Graph metadata with the page's own
-title and description. Run as a script after both languages are built
-(``python sphinxext/publishing.py _build/html``), it writes the site-level
-files: a root page that sends readers to their language, a 404 page, a
-sitemap with the alternates, ``robots.txt`` and ``.nojekyll``.
+title and description; it also makes a rebuild write the same files as a cold
+build (two Sphinx and myst-nb behaviours below would not). Run as a script
+after both languages are built (``python sphinxext/publishing.py _build/html``),
+it writes the site-level files: a root page that sends readers to their
+language, a 404 page, a sitemap with the alternates, ``robots.txt`` and
+``.nojekyll``.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import sys
@@ -25,6 +28,7 @@ from docutils import nodes
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
 
 DEFAULT_BASE_URL = "https://autograd-guide.github.io/"
 LANGUAGES = {"en": "English", "zh_CN": "中文"}
@@ -159,9 +163,52 @@ def write_site_files(site: Path) -> list[Path]:
     return written
 
 
+def _copy_notebook_stylesheet_first(app: Sphinx) -> None:
+    # Sphinx appends a checksum (?v=...) to a stylesheet's link only when the
+    # file is already in the output folder. myst-nb copies its stylesheet
+    # after the pages are written, so a cold build links it without one and a
+    # later rebuild with one. Copying it first makes every build the same.
+    from myst_nb.sphinx_ext import add_global_html_resources
+
+    Path(app.outdir, "_static").mkdir(parents=True, exist_ok=True)
+    add_global_html_resources(app, None)
+
+
+# Sphinx collects the search index's entries from index directives while it
+# writes the pages, after it has saved its environment, so a rebuild that
+# rewrites only some pages publishes a search index without the others'
+# entries (Sphinx issue 12599). They are kept in this file between builds.
+INDEX_ENTRIES_FILE = "search_index_entries.json"
+
+
+def _restore_index_entries(app: Sphinx, env: BuildEnvironment) -> None:
+    path = Path(app.doctreedir, INDEX_ENTRIES_FILE)
+    if app.builder.format != "html" or not path.is_file():
+        return
+    entries: dict[str, list[tuple[str, str, str]]] = env._search_index_index_entries
+    for docname in set(entries) - env.found_docs:
+        del entries[docname]
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    for docname, rows in saved.items():
+        if docname in env.found_docs and docname not in entries:
+            entries[docname] = [tuple(row) for row in rows]
+
+
+def _save_index_entries(app: Sphinx, exception: Exception | None) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    entries = app.env._search_index_index_entries
+    Path(app.doctreedir, INDEX_ENTRIES_FILE).write_text(
+        json.dumps(entries, sort_keys=True, ensure_ascii=False), encoding="utf-8"
+    )
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Give every page its canonical URL, language alternates and Open Graph metadata."""
     app.connect("config-inited", _set_base_url)
+    app.connect("builder-inited", _copy_notebook_stylesheet_first)
+    app.connect("env-updated", _restore_index_entries)
+    app.connect("build-finished", _save_index_entries)
     app.connect("html-page-context", _add_metadata)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
 
