@@ -28,6 +28,7 @@ language_settings = {
         "togglebutton_hint_hide": "Hide",
         "notebook_download_tooltip": "Download this page as a notebook",
         "sidebar_toggle_label": "Show or hide the pages of this section",
+        "content_toggle_label": "Show or hide the solution",
     },
     "zh_CN": {
         "html_title": "PyTorch 自动微分指南",
@@ -37,6 +38,7 @@ language_settings = {
         "togglebutton_hint_hide": "收起",
         "notebook_download_tooltip": "将本页下载为 Jupyter 笔记本",
         "sidebar_toggle_label": "展开或收起本节的页面",
+        "content_toggle_label": "展开或收起参考答案",
     },
 }
 # How the language switch names each language: in that language.

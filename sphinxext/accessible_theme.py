@@ -4,11 +4,14 @@ The sidebar of pydata-sphinx-theme opens and closes a section with a
 ``<summary>`` element that holds only an icon, so a screen reader announces
 it with no name (axe-core rule ``summary-name``). This extension labels each
 such element with ``sidebar_toggle_label``, which ``language_settings`` sets
-in the reader's language.
+in the reader's language. sphinx-togglebutton's buttons (the exercises'
+solutions) are named "Toggle hidden content" in every language; they are
+renamed with ``content_toggle_label`` once the page has loaded.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -35,9 +38,28 @@ def _label_sidebar(
     context["generate_toctree_html"] = labelled
 
 
+def toggle_label_script(label: str) -> str:
+    """Return a script that names every toggle button ``label`` once the page has loaded.
+
+    It must come after ``togglebutton.js``, whose buttons are made on the same event.
+    """
+    return (
+        'document.addEventListener("DOMContentLoaded", () => {'
+        ' document.querySelectorAll("button.toggle-button").forEach('
+        f'(button) => button.setAttribute("aria-label", {json.dumps(label)})); }});'
+    )
+
+
+def _label_content_toggles(app: Sphinx) -> None:
+    # sphinx-togglebutton adds its script with the default priority (500).
+    app.add_js_file(None, body=toggle_label_script(app.config.content_toggle_label), priority=900)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Label the sidebar's section toggles."""
+    """Label the sidebar's section toggles and the content toggles."""
     app.add_config_value("sidebar_toggle_label", "Show or hide the pages of this section", "html")
+    app.add_config_value("content_toggle_label", "Show or hide", "html")
+    app.connect("builder-inited", _label_content_toggles)
     # After the theme has put its toctree function in the context (priority 500).
     app.connect("html-page-context", _label_sidebar, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

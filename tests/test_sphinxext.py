@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -15,7 +16,7 @@ from babel.messages.catalog import Catalog
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "sphinxext"))
 
-from accessible_theme import label_summaries  # noqa: E402
+from accessible_theme import label_summaries, toggle_label_script  # noqa: E402
 from book_languages import counterpart_links  # noqa: E402
 from execution_cache import create_cache, environment_fingerprint, runtime_versions  # noqa: E402
 from helper_source import source_without_docstring  # noqa: E402
@@ -102,6 +103,12 @@ def test_language_switch_links_climb_to_the_other_language():
 def test_sidebar_toggles_get_a_label():
     html = '<details><summary><span class="toctree-toggle"></span></summary></details>'
     assert '<summary aria-label="展开 &amp; 收起">' in label_summaries(html, "展开 & 收起")
+
+
+def test_the_toggle_label_is_quoted_for_javascript():
+    label = '展开或收起 "参考答案"'
+    script = toggle_label_script(label)
+    assert f'setAttribute("aria-label", {json.dumps(label)})' in script
 
 
 def test_the_icon_script_is_dropped_and_nothing_else():

@@ -270,12 +270,16 @@ def test_not_found_page_works_from_any_depth(browser, base_url):
         page.close()
 
 
-@pytest.mark.parametrize(("language", "hint"), [("en", "Show"), ("zh_CN", "展开")])
-def test_solution_toggles_speak_the_page_language(browser, base_url, language, hint):
+@pytest.mark.parametrize(
+    ("language", "hint", "label"),
+    [("en", "Show", "Show or hide the solution"), ("zh_CN", "展开", "展开或收起参考答案")],
+)
+def test_solution_toggles_speak_the_page_language(browser, base_url, language, hint, label):
     seen = visit(browser, f"{base_url}/{language}/guide/hooks.html", base_url)
     try:
         toggles = seen.page.locator("button.toggle-button")
         assert toggles.count() >= 2
         assert {button.get_attribute("data-toggle-hint") for button in toggles.all()} == {hint}
+        assert {button.get_attribute("aria-label") for button in toggles.all()} == {label}
     finally:
         seen.page.context.close()
