@@ -170,6 +170,8 @@ def _copy_notebook_stylesheet_first(app: Sphinx) -> None:
     # later rebuild with one. Copying it first makes every build the same.
     from myst_nb.sphinx_ext import add_global_html_resources
 
+    if app.builder.format != "html":
+        return
     Path(app.outdir, "_static").mkdir(parents=True, exist_ok=True)
     add_global_html_resources(app, None)
 
