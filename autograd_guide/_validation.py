@@ -16,6 +16,7 @@ __all__ = [
     "require_callable",
     "require_differentiable_tensor",
     "require_graph_recording",
+    "require_int",
     "require_positive_step",
     "require_real",
     "require_tensor_output",
@@ -41,6 +42,20 @@ def require_differentiable_tensor(x: object, name: str = "x") -> torch.Tensor:
             f"pass a floating-point tensor, for example {name}.float()"
         )
     return x
+
+
+def require_int(value: object, name: str, *, advice: str, minimum: int | None = None) -> int:
+    """Return ``value`` as an int if it is a whole number of at least ``minimum``, else raise.
+
+    ``advice`` ends both messages and tells the caller what to pass instead.
+    ``True`` and ``False`` are refused although Python counts them as ints.
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}; {advice}")
+    number = int(value)
+    if minimum is not None and number < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {number}; {advice}")
+    return number
 
 
 _BOUNDS = {

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 
 import torch
@@ -11,26 +10,11 @@ from autograd_guide._validation import (
     require_callable,
     require_differentiable_tensor,
     require_graph_recording,
+    require_int,
     require_tensor_output,
 )
 
 __all__ = ["nth_derivative"]
-
-
-def require_order(n: object) -> int:
-    """Return ``n`` as an int if it is a whole number of at least 0, else raise."""
-    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
-        raise TypeError(
-            f"n must be a non-negative int, got {type(n).__name__}; "
-            f"pass a whole number such as 2 for the second derivative"
-        )
-    order = int(n)
-    if order < 0:
-        raise ValueError(
-            f"n must be at least 0, got {order}; pass 0 for the values of f, "
-            f"1 for its first derivative, 2 for the second, and so on"
-        )
-    return order
 
 
 def _elementwise_output(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
@@ -95,7 +79,14 @@ def nth_derivative(
     """
     x = require_differentiable_tensor(x)
     require_callable(f)
-    order = require_order(n)
+    order = require_int(
+        n,
+        "n",
+        minimum=0,
+        advice=(
+            "pass 0 for the values of f, 1 for its first derivative, 2 for the second, and so on"
+        ),
+    )
     require_graph_recording("nth_derivative")
     point = x.detach().clone().requires_grad_(True)
     with torch.enable_grad():

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 
 import torch
 
-from autograd_guide._validation import require_real
+from autograd_guide._validation import require_int, require_real
 
 __all__ = ["accumulated_gradient", "linear_regression_data"]
 
 LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-
-
-def _require_count(value: object, name: str, example: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be an int, got {type(value).__name__}; pass a whole number such as "
-            f"{example}"
-        )
-    count = int(value)
-    if count < 1:
-        raise ValueError(f"{name} must be at least 1, got {count}; pass a number such as {example}")
-    return count
 
 
 def _require_examples(value: object, name: str) -> int:
@@ -58,7 +45,9 @@ def _require_batch(
             f"inputs hold {total} examples but targets hold {target_count}; "
             f"pass one target per input"
         )
-    parts = _require_count(micro_batches, "micro_batches", "4")
+    parts = require_int(
+        micro_batches, "micro_batches", minimum=1, advice="pass a whole number such as 4"
+    )
     if parts > total:
         raise ValueError(
             f"micro_batches must be at most the number of examples, {total}, got {parts}; "
@@ -141,13 +130,12 @@ def linear_regression_data(
     >>> torch.equal(linear_regression_data(3, noise=0.0)[0], inputs)
     True
     """
-    n = _require_count(n, "n", "64")
+    n = require_int(n, "n", minimum=1, advice="pass a whole number such as 64")
     slope = require_real(weight, "weight", example="3.0")
     intercept = require_real(bias, "bias", example="-2.0")
     spread = require_real(noise, "noise", example="0.1", bound="non-negative")
-    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}; pass a number such as 0")
-    generator = torch.Generator().manual_seed(int(seed))
+    seed = require_int(seed, "seed", advice="pass a whole number such as 0")
+    generator = torch.Generator().manual_seed(seed)
     inputs = torch.randn(n, 1, generator=generator)
     targets = slope * inputs + intercept + spread * torch.randn(n, 1, generator=generator)
     return inputs, targets
