@@ -28,6 +28,7 @@ language_settings = {
         "togglebutton_hint_hide": "Hide",
         "notebook_download_tooltip": "Download this page as a notebook",
         "sidebar_toggle_label": "Show or hide the pages of this section",
+        "open_graph_locale": "en_US",
         "content_toggle_label": "Show or hide the solution",
     },
     "zh_CN": {
@@ -38,10 +39,12 @@ language_settings = {
         "togglebutton_hint_hide": "收起",
         "notebook_download_tooltip": "将本页下载为 Jupyter 笔记本",
         "sidebar_toggle_label": "展开或收起本节的页面",
+        "open_graph_locale": "zh_CN",
         "content_toggle_label": "展开或收起参考答案",
     },
 }
-# How the language switch names each language: in that language.
+# The book's languages, each named in itself as the language switch and the
+# site's root page show it. nox builds these, in this order.
 language_names = {"en": "English", "zh_CN": "中文"}
 
 extensions = [

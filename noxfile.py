@@ -7,6 +7,7 @@ groups in ``pyproject.toml``.
 from __future__ import annotations
 
 import os
+import runpy
 import shlex
 import shutil
 from pathlib import Path
@@ -25,7 +26,8 @@ ROOT = Path(__file__).resolve().parent
 BUILD = ROOT / "_build"
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 PYTHON = "3.11"
-LANGUAGES = ("en", "zh_CN")
+# The book's languages, as conf.py lists them.
+LANGUAGES = tuple(runpy.run_path(str(ROOT / "conf.py"))["language_names"])
 # For builds that need the pages' text but not their outputs. The glued
 # versions on the landing page are then missing, which is expected.
 WITHOUT_EXECUTION = (

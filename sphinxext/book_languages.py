@@ -186,6 +186,11 @@ def _apply_language_settings(app: Sphinx, config: Config) -> None:
         config[name] = value
 
 
+def hreflang(language: str) -> str:
+    """Return the BCP 47 tag of a Sphinx language name (``zh_CN`` becomes ``zh-CN``)."""
+    return language.replace("_", "-")
+
+
 def counterpart_links(pagename: str, language: str, names: dict[str, str]) -> list[dict[str, str]]:
     """Return a link to the same page in each other language of the book.
 
@@ -198,7 +203,7 @@ def counterpart_links(pagename: str, language: str, names: dict[str, str]) -> li
         {
             "href": "../" * (depth + 1) + f"{other}/{pagename}.html",
             "name": name,
-            "hreflang": other.replace("_", "-"),
+            "hreflang": hreflang(other),
         }
         for other, name in names.items()
         if other != language

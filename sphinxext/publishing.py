@@ -18,12 +18,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import runpy
 import sys
 from html import escape, unescape
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from book_languages import hreflang
 from docutils import nodes
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sphinx.application import Sphinx
@@ -31,9 +33,7 @@ from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 
 DEFAULT_BASE_URL = "https://autograd-guide.github.io/"
-LANGUAGES = {"en": "English", "zh_CN": "中文"}
-TITLES = {"en": "Autograd Guide", "zh_CN": "PyTorch 自动微分指南"}
-OPEN_GRAPH_LOCALES = {"en": "en_US", "zh_CN": "zh_CN"}
+CONF = Path(__file__).resolve().parent.parent / "conf.py"
 TEMPLATES = Path(__file__).parent / "templates" / "site"
 # Pages every Sphinx site has, which are not content to index or share.
 UTILITY_PAGES = frozenset({"genindex", "search", "py-modindex"})
@@ -54,11 +54,6 @@ def base_url() -> str:
             f"set it to the address the site is served from, such as {DEFAULT_BASE_URL}"
         )
     return url if url.endswith("/") else url + "/"
-
-
-def hreflang(language: str) -> str:
-    """Return the BCP 47 tag of a Sphinx language name (``zh_CN`` becomes ``zh-CN``)."""
-    return language.replace("_", "-")
 
 
 def page_url(language: str, pagename: str) -> str:
@@ -94,9 +89,11 @@ def _add_metadata(
     doctree: nodes.document | None,
 ) -> None:
     language: str = app.config.language
+    languages: dict[str, str] = app.config.language_names
+    settings: dict[str, dict[str, Any]] = app.config.language_settings
     tags = [
         f'<link rel="alternate" hreflang="{hreflang(other)}" href="{page_url(other, pagename)}">'
-        for other in LANGUAGES
+        for other in languages
     ]
     tags.append(f'<link rel="alternate" hreflang="x-default" href="{base_url()}">')
     title = context.get("title") or ""
@@ -106,18 +103,17 @@ def _add_metadata(
         "og:site_name": app.config.html_title,
         "og:title": _plain(title) if title else app.config.html_title,
         "og:url": page_url(language, pagename),
-        "og:locale": OPEN_GRAPH_LOCALES[language],
+        "og:locale": app.config.open_graph_locale,
     }
     if summary:
         properties["og:description"] = summary
         tags.append(f'<meta name="description" content="{escape(summary)}">')
     for name, value in properties.items():
         tags.append(f'<meta property="{name}" content="{escape(_plain(value))}">')
-    for other in LANGUAGES:
+    for other in languages:
         if other != language:
-            tags.append(
-                f'<meta property="og:locale:alternate" content="{OPEN_GRAPH_LOCALES[other]}">'
-            )
+            locale = settings[other]["open_graph_locale"]
+            tags.append(f'<meta property="og:locale:alternate" content="{locale}">')
     context["metatags"] = context.get("metatags", "") + "\n".join(tags) + "\n"
 
 
@@ -126,9 +122,18 @@ def _plain(html: str) -> str:
     return unescape(re.sub(r"<[^>]+>", "", html))
 
 
+def languages_and_titles(conf: Path = CONF) -> tuple[dict[str, str], dict[str, str]]:
+    """Return the book's languages with their names, and its title in each, from ``conf``."""
+    namespace = runpy.run_path(str(conf))
+    settings: dict[str, dict[str, Any]] = namespace["language_settings"]
+    names: dict[str, str] = namespace["language_names"]
+    return names, {language: settings[language]["html_title"] for language in names}
+
+
 def write_site_files(site: Path) -> list[Path]:
     """Write the root page, the 404 page, the sitemap, robots.txt and .nojekyll into ``site``."""
-    for language in LANGUAGES:
+    languages, titles = languages_and_titles()
+    for language in languages:
         if not (site / language / "index.html").is_file():
             raise ValueError(f"{site / language} is not built; build both languages first")
     environment = Environment(
@@ -146,8 +151,8 @@ def write_site_files(site: Path) -> list[Path]:
     context = {
         "base_url": base_url(),
         "base_path": urlsplit(base_url()).path,
-        "languages": LANGUAGES,
-        "titles": TITLES,
+        "languages": languages,
+        "titles": titles,
         "pages": pages,
         "hreflang": hreflang,
         "page_url": page_url,
@@ -207,6 +212,7 @@ def _save_index_entries(app: Sphinx, exception: Exception | None) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Give every page its canonical URL, language alternates and Open Graph metadata."""
+    app.add_config_value("open_graph_locale", "en_US", "html", types=[str])
     app.connect("config-inited", _set_base_url)
     app.connect("builder-inited", _copy_notebook_stylesheet_first)
     app.connect("env-updated", _restore_index_entries)
