@@ -25,6 +25,8 @@ import os
 import platform
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -120,20 +122,32 @@ def _use_cache(app: Sphinx, config: Config) -> None:
     create_cache(Path(config.nb_execution_cache_path))
 
 
-def create_cache(path: Path) -> None:
-    """Create the jupyter-cache at ``path``, if missing, and close its database.
+@contextmanager
+def opened_cache(path: Path | str) -> Iterator[Any]:
+    """Open the jupyter-cache at ``path``, creating it if missing, and close its database after.
 
-    Called before a parallel build forks its readers, this avoids their race
-    to create the tables ("table settings already exists", Sphinx issue 12481).
-    The connection is closed at once: an SQLite connection must not cross a
-    fork, and a reader that inherits an open one can lose another reader's
-    writes, so that a page executed in the build is missing from the cache.
+    An SQLite connection must not cross a fork: a build process that inherits
+    an open one can lose another's writes, so that a page executed in the
+    build is missing from the cache. jupyter-cache leaves its connection open
+    until garbage collection; this closes it on leaving the block.
     """
     from jupyter_cache import get_cache
 
     cache = get_cache(str(path))
-    cache.list_cache_records()
-    cache.db.dispose()
+    try:
+        yield cache
+    finally:
+        cache.db.dispose()
+
+
+def create_cache(path: Path) -> None:
+    """Create the jupyter-cache at ``path``, if missing, with no connection left open.
+
+    Called before a parallel build forks its readers, this avoids their race
+    to create the tables ("table settings already exists", Sphinx issue 12481).
+    """
+    with opened_cache(path) as cache:
+        cache.list_cache_records()
 
 
 def _keep_executed_notebooks_private(app: Sphinx) -> None:

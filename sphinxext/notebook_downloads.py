@@ -18,7 +18,7 @@ from typing import Any
 import nbformat
 from babel.messages.catalog import Catalog
 from book_languages import SOURCE_LANGUAGE, catalog_file, read_catalog
-from jupyter_cache import get_cache
+from execution_cache import opened_cache
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
@@ -131,17 +131,15 @@ def _with_outputs(app: Sphinx, notebook: nbformat.NotebookNode) -> nbformat.Note
     """
     if app.config.nb_execution_mode != "cache":
         return notebook
-    cache = get_cache(app.config.nb_execution_cache_path)
     try:
-        merged: nbformat.NotebookNode = cache.merge_match_into_notebook(notebook)[1]
+        # Writers fork after this; the connection is closed before they do.
+        with opened_cache(app.config.nb_execution_cache_path) as cache:
+            merged: nbformat.NotebookNode = cache.merge_match_into_notebook(notebook)[1]
     except KeyError:
         code = [cell for cell in notebook.cells if cell.cell_type == "code"]
         if all(cell.execution_count is not None for cell in code):
             return notebook
         raise
-    finally:
-        # Writers fork after this; an SQLite connection must not cross a fork.
-        cache.db.dispose()
     return merged
 
 
@@ -189,7 +187,7 @@ def _link_notebook(
     # The theme links the page's Markdown source, which the site does not
     # publish; the notebook takes its place, and printing to PDF stays.
     menu["buttons"] = [b for b in menu["buttons"] if b.get("label") == "download-pdf-button"]
-    if _executed_notebook(app, pagename).is_file() and _published_notebook(app, pagename).is_file():
+    if _published_notebook(app, pagename).is_file():
         menu["buttons"].insert(
             0,
             {
