@@ -47,6 +47,20 @@ SEED_OUTPUTS = {
     ],
 }
 
+# The chapters of part 1, each of which ends with exercises whose solutions are
+# executed, hidden cells. The heading of an exercise, by language.
+PART_ONE_CHAPTERS = [
+    "autograd/first-gradient.html",
+    "autograd/non-scalar.html",
+    "autograd/detach.html",
+    "autograd/control-flow.html",
+    "autograd/checking-derivatives.html",
+]
+EXERCISE_HEADING = {
+    "en": re.compile(r"Exercise (\d+)\.$"),
+    "zh_CN": re.compile(r"练习 (\d+)：$"),  # noqa: RUF001 (the book's full-width colon)
+}
+
 
 def pages(language: str) -> set[str]:
     root = SITE / language
@@ -93,6 +107,22 @@ def test_error_cell_shows_the_traceback(language):
     error_cells = document.select(".cell.tag_raises-exception .cell_output")
     assert len(error_cells) == 1
     assert "RuntimeError" in error_cells[0].get_text()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("page", PART_ONE_CHAPTERS)
+def test_part_one_chapters_end_with_executed_exercises(language, page):
+    document = soup(language, page)
+    numbers = [
+        int(match.group(1))
+        for strong in document.select("article p > strong:first-child")
+        if (match := EXERCISE_HEADING[language].match(strong.get_text()))
+    ]
+    assert numbers, (language, page)
+    assert numbers == list(range(1, len(numbers) + 1)), (language, page)
+    solutions = document.select(".cell.tag_hide-cell")
+    assert len(solutions) == len(numbers), (language, page)
+    assert all(cell.select(".cell_output") for cell in solutions), (language, page)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
