@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from autograd_guide.debugging import first_nonfinite_module
 from autograd_guide.examples import control_flow_function
-from autograd_guide.functions import StableSoftplus, stable_softplus
+from autograd_guide.functions import SavedTensorsContext, StableSoftplus, stable_softplus
 from autograd_guide.gradients import (
     GradientCheck,
     check_gradient,
@@ -27,6 +27,7 @@ __version__ = "0.1.0"
 __all__ = [
     "CountedJacobian",
     "GradientCheck",
+    "SavedTensorsContext",
     "StableSoftplus",
     "accumulated_gradient",
     "backward_graph",

@@ -16,6 +16,12 @@ from autograd_guide._validation import (
 
 __all__ = ["nth_derivative"]
 
+_INDEPENDENT_OUTPUT = (
+    "the output of f does not depend on its argument through autograd, so autograd has no "
+    "derivative to give; build the output from torch operations on the argument, without "
+    ".item(), .numpy() or .detach()"
+)
+
 
 def _elementwise_output(f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor) -> torch.Tensor:
     out = require_tensor_output(f(x))
@@ -36,8 +42,11 @@ def nth_derivative(
     :func:`~autograd_guide.derivative`. It is computed with ``create_graph=True``,
     so it is itself a function of ``x`` that autograd can differentiate; each
     further derivative repeats the step. Once a derivative no longer depends on
-    ``x`` (it is constant), every later one is zero. ``f`` is called on a
-    detached copy of ``x``, so the caller's tensor is left as it was.
+    ``x`` (it is constant), every later one is zero: ``materialize_grads=True``
+    makes autograd return those zeros when the derivative's graph does not
+    reach ``x``, and a derivative with no graph at all is answered with zeros
+    directly. ``f`` is called on a detached copy of ``x``, so the caller's
+    tensor is left as it was.
 
     Parameters
     ----------
@@ -92,18 +101,17 @@ def nth_derivative(
     with torch.enable_grad():
         result = _elementwise_output(f, point)
         for k in range(order):
-            grad = None
-            if result.requires_grad:
-                (grad,) = torch.autograd.grad(
-                    result.sum(), point, create_graph=True, allow_unused=True
-                )
-            if grad is None:
+            if not result.requires_grad:
                 if k == 0:
-                    raise ValueError(
-                        "the output of f does not depend on its argument through autograd, so "
-                        "autograd has no derivative to give; build the output from torch "
-                        "operations on the argument, without .item(), .numpy() or .detach()"
-                    )
+                    raise ValueError(_INDEPENDENT_OUTPUT)
                 return torch.zeros_like(x)
+            # A first derivative that misses x means f ignored its argument, which is reported;
+            # from the second on, a derivative whose graph misses x is constant, and
+            # materialize_grads turns the None that autograd would return into zeros.
+            (grad,) = torch.autograd.grad(
+                result.sum(), point, create_graph=True, allow_unused=True, materialize_grads=k > 0
+            )
+            if grad is None:
+                raise ValueError(_INDEPENDENT_OUTPUT)
             result = grad
     return result.detach()

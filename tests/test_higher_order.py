@@ -45,6 +45,15 @@ def test_derivatives_past_a_constant_are_zero(n):
     assert torch.equal(nth_derivative(lambda t: 5 * t, x, n), torch.zeros(3))
 
 
+def test_derivative_that_depends_only_on_a_parameter_has_zero_derivatives():
+    weight = torch.tensor([3.0, -1.0], requires_grad=True)
+    x = torch.tensor([1.0, 2.0])
+    assert torch.equal(nth_derivative(lambda t: weight * t, x, 1), weight.detach())
+    for n in (2, 3):
+        assert torch.equal(nth_derivative(lambda t: weight * t, x, n), torch.zeros(2))
+    assert weight.grad is None
+
+
 def test_derivative_of_linear_function_is_its_slope():
     x = torch.tensor([1.0, -2.0, 3.0])
     assert torch.equal(nth_derivative(lambda t: 5 * t, x, 1), torch.full((3,), 5.0))
