@@ -99,11 +99,6 @@ class SavedTensorRecorder:
     that check itself when the backward pass unpacks the tensor, and raises
     :class:`RuntimeError` as autograd would.
 
-    Attributes
-    ----------
-    records : tuple of SavedTensor
-        One entry per tensor saved, in the order they were saved.
-
     Notes
     -----
     Only the innermost saved-tensor hooks are called, so tensors saved inside
