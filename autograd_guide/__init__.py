@@ -7,6 +7,12 @@ example and its checks share one implementation.
 from __future__ import annotations
 
 from autograd_guide.debugging import first_nonfinite_module
+from autograd_guide.distributed import (
+    AccumulationPlan,
+    DataParallelRun,
+    data_parallel_gradients,
+    data_parallel_worker,
+)
 from autograd_guide.examples import control_flow_function
 from autograd_guide.functions import SavedTensorsContext, StableSoftplus, stable_softplus
 from autograd_guide.gradients import (
@@ -19,20 +25,27 @@ from autograd_guide.gradients import (
 from autograd_guide.graph import backward_graph, plot_backward_graph
 from autograd_guide.higher_order import nth_derivative
 from autograd_guide.jacobians import CountedJacobian, jacobian_by_jvp, jacobian_by_vjp
+from autograd_guide.memory import SavedTensor, SavedTensorRecorder
 from autograd_guide.plotting import plot_function_and_derivative, use_svg_figures
 from autograd_guide.training import accumulated_gradient, linear_regression_data
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AccumulationPlan",
     "CountedJacobian",
+    "DataParallelRun",
     "GradientCheck",
+    "SavedTensor",
+    "SavedTensorRecorder",
     "SavedTensorsContext",
     "StableSoftplus",
     "accumulated_gradient",
     "backward_graph",
     "check_gradient",
     "control_flow_function",
+    "data_parallel_gradients",
+    "data_parallel_worker",
     "derivative",
     "finite_difference_gradient",
     "first_nonfinite_module",
