@@ -6,6 +6,7 @@ example and its checks share one implementation.
 
 from __future__ import annotations
 
+from autograd_guide.compiling import GraphRecorder, RecordedGraph
 from autograd_guide.debugging import first_nonfinite_module
 from autograd_guide.examples import control_flow_function
 from autograd_guide.functions import StableSoftplus, stable_softplus
@@ -19,14 +20,21 @@ from autograd_guide.gradients import (
 from autograd_guide.graph import backward_graph, plot_backward_graph
 from autograd_guide.higher_order import nth_derivative
 from autograd_guide.jacobians import CountedJacobian, jacobian_by_jvp, jacobian_by_vjp
+from autograd_guide.kinks import KINK_CASES, KinkCase, KinkRow, KinkTable, kink_row, kink_table
 from autograd_guide.plotting import plot_function_and_derivative, use_svg_figures
 from autograd_guide.training import accumulated_gradient, linear_regression_data
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "KINK_CASES",
     "CountedJacobian",
     "GradientCheck",
+    "GraphRecorder",
+    "KinkCase",
+    "KinkRow",
+    "KinkTable",
+    "RecordedGraph",
     "StableSoftplus",
     "accumulated_gradient",
     "backward_graph",
@@ -38,6 +46,8 @@ __all__ = [
     "gradient",
     "jacobian_by_jvp",
     "jacobian_by_vjp",
+    "kink_row",
+    "kink_table",
     "linear_regression_data",
     "nth_derivative",
     "plot_backward_graph",
