@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import torch
@@ -126,7 +126,6 @@ class RecordedGraph:
         return "\n".join(lines)
 
 
-@dataclass
 class GraphRecorder:
     """A ``torch.compile`` backend that records every graph and runs it unchanged.
 
@@ -169,10 +168,12 @@ class GraphRecorder:
     ('aten.expand', 'aten.mul', 'aten.mul', 'aten.add')
     """
 
-    dynamo_graphs: list[RecordedGraph] = field(default_factory=list)
-    forward_graphs: list[RecordedGraph] = field(default_factory=list)
-    backward_graphs: list[RecordedGraph] = field(default_factory=list)
-    inference_graphs: list[RecordedGraph] = field(default_factory=list)
+    def __init__(self) -> None:
+        """Start with no graphs."""
+        self.dynamo_graphs: list[RecordedGraph] = []
+        self.forward_graphs: list[RecordedGraph] = []
+        self.backward_graphs: list[RecordedGraph] = []
+        self.inference_graphs: list[RecordedGraph] = []
 
     def __call__(
         self, module: torch.fx.GraphModule, example_inputs: Sequence[object]

@@ -16,9 +16,9 @@ CATALOGS = ROOT / "docs" / "locale" / "zh_CN" / "LC_MESSAGES"
 LANGUAGES = {"en": "en", "zh_CN": "zh-CN"}
 SPHINX_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
-# The API reference's return types are type expressions, such as
-# dict[str, torch.Tensor], in every language.
-RETURN_TYPE_LABEL = "返回类型"
+# The API reference's return types and attribute types are type expressions,
+# such as dict[str, torch.Tensor], in every language.
+TYPE_LABELS = ("返回类型", "类型")
 
 # Every output the source material shows, by the page that must show it.
 SEED_OUTPUTS = {
@@ -130,7 +130,7 @@ def test_chinese_prose_is_chinese():
                 continue
             field = block if block.name == "dd" else block.find_parent("dd")
             label = field.find_previous_sibling("dt") if field else None
-            if label is not None and label.get_text().startswith(RETURN_TYPE_LABEL):
+            if label is not None and label.get_text().startswith(TYPE_LABELS):
                 continue
             for code in block.select("code, .math, span.pre, strong, em"):
                 code.decompose()
