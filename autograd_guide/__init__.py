@@ -6,6 +6,7 @@ example and its checks share one implementation.
 
 from __future__ import annotations
 
+from autograd_guide.compiling import GraphRecorder, RecordedGraph
 from autograd_guide.debugging import first_nonfinite_module
 from autograd_guide.distributed import (
     AccumulationPlan,
@@ -25,6 +26,7 @@ from autograd_guide.gradients import (
 from autograd_guide.graph import backward_graph, plot_backward_graph
 from autograd_guide.higher_order import nth_derivative
 from autograd_guide.jacobians import CountedJacobian, jacobian_by_jvp, jacobian_by_vjp
+from autograd_guide.kinks import KINK_CASES, KinkCase, KinkRow, KinkTable, kink_row, kink_table
 from autograd_guide.memory import SavedTensor, SavedTensorRecorder
 from autograd_guide.plotting import plot_function_and_derivative, use_svg_figures
 from autograd_guide.training import accumulated_gradient, linear_regression_data
@@ -32,10 +34,16 @@ from autograd_guide.training import accumulated_gradient, linear_regression_data
 __version__ = "0.1.0"
 
 __all__ = [
+    "KINK_CASES",
     "AccumulationPlan",
     "CountedJacobian",
     "DataParallelRun",
     "GradientCheck",
+    "GraphRecorder",
+    "KinkCase",
+    "KinkRow",
+    "KinkTable",
+    "RecordedGraph",
     "SavedTensor",
     "SavedTensorRecorder",
     "SavedTensorsContext",
@@ -52,6 +60,8 @@ __all__ = [
     "gradient",
     "jacobian_by_jvp",
     "jacobian_by_vjp",
+    "kink_row",
+    "kink_table",
     "linear_regression_data",
     "nth_derivative",
     "plot_backward_graph",
