@@ -9,6 +9,7 @@ an importable module, not in a notebook.
 from __future__ import annotations
 
 import copy
+import gc
 import os
 import pickle
 import socket
@@ -25,7 +26,6 @@ import torch.distributed as dist
 # torch.distributed re-exports these without declaring it, so mypy finds them
 # only where they are defined; they are the same classes.
 from torch._C._distributed_c10d import GradBucket, TCPStore
-from torch.distributed.algorithms.ddp_comm_hooks.default_hooks import allreduce_hook
 from torch.multiprocessing.spawn import start_processes
 from torch.nn.parallel import DistributedDataParallel
 
@@ -103,9 +103,23 @@ class _AllReduceCounter:
 def _counting_allreduce_hook(
     state: _AllReduceCounter, bucket: GradBucket
 ) -> torch.futures.Future[torch.Tensor]:
-    """Count one all-reduce, then average the bucket as DDP does by default."""
+    """Count one all-reduce, then average the bucket as DDP does by default.
+
+    DDP's default hook divides the bucket by the number of processes and sums
+    it across them. This one does the same, but waits for the all-reduce and
+    returns a future that is already complete. The default hook instead chains
+    a Python callback to gloo's future; releasing that callback needs the GIL
+    on gloo's own thread, while the process, dropping its last DDP object,
+    joins that thread with the GIL held. With torch 2.13 this hung the
+    processes at exit in about half of the launches on a 2-core machine.
+    """
     state.count += 1
-    return allreduce_hook(None, bucket)  # type: ignore[arg-type]
+    tensor = bucket.buffer()
+    tensor.div_(dist.get_world_size())
+    dist.all_reduce(tensor)
+    done: torch.futures.Future[torch.Tensor] = torch.futures.Future()
+    done.set_result(tensor)
+    return done
 
 
 # DistributedDataParallel checks a hook's annotations against the classes
@@ -207,9 +221,29 @@ def data_parallel_worker(
                 if parameter.grad is not None
             }
             outcome.append((gradients, counter.count))
+            del ddp, loss
         return outcome
     finally:
-        dist.destroy_process_group()
+        _leave_process_group()
+
+
+def _leave_process_group() -> None:
+    """Destroy the default process group once gloo's thread has nothing left to release.
+
+    Dropping the last reference to a gloo process group joins its worker
+    thread while this thread holds the GIL. If the worker thread is still
+    releasing a finished job that refers to a Python object, it waits for the
+    GIL, and neither thread moves: with torch 2.13 this hung a process now and
+    then as it left :func:`data_parallel_worker`. So the DDP objects are
+    dropped while the group is still registered (their reducers then do not
+    hold its last reference), every process waits at a barrier for all jobs to
+    finish, and the GIL is given up for a moment so that the worker thread can
+    release them, before the group is destroyed.
+    """
+    gc.collect()
+    dist.barrier()
+    time.sleep(0.1)
+    dist.destroy_process_group()
 
 
 def _run_worker(
