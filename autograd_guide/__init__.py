@@ -23,7 +23,7 @@ from autograd_guide.gradients import (
     finite_difference_gradient,
     gradient,
 )
-from autograd_guide.graph import backward_graph, plot_backward_graph
+from autograd_guide.graph import backward_graph, backward_nodes, plot_backward_graph
 from autograd_guide.higher_order import nth_derivative
 from autograd_guide.jacobians import CountedJacobian, jacobian_by_jvp, jacobian_by_vjp
 from autograd_guide.kinks import KINK_CASES, KinkCase, KinkRow, KinkTable, kink_row, kink_table
@@ -50,6 +50,7 @@ __all__ = [
     "StableSoftplus",
     "accumulated_gradient",
     "backward_graph",
+    "backward_nodes",
     "check_gradient",
     "control_flow_function",
     "data_parallel_gradients",

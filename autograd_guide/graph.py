@@ -16,9 +16,9 @@ import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
 from matplotlib.text import Text
-from torch.autograd.graph import Node
+from torch.autograd.graph import Node, get_gradient_edge
 
-__all__ = ["backward_graph", "plot_backward_graph"]
+__all__ = ["backward_graph", "backward_nodes", "plot_backward_graph"]
 
 _FUNCTION_STYLE = {"boxstyle": "square,pad=0.35", "facecolor": "#f2f2f2", "edgecolor": "#555555"}
 _LEAF_STYLE = {"boxstyle": "round,pad=0.35", "facecolor": "#d6e6f5", "edgecolor": "#2a6199"}
@@ -33,6 +33,7 @@ class _Graph:
     children: list[list[int]]
     layers: list[int]
     leaf_ids: set[int]
+    nodes: list[Node]
 
     def order(self) -> list[int]:
         """Node indices by layer, then by the order the walk first reached them."""
@@ -101,9 +102,9 @@ def _walk(output: torch.Tensor, leaf_names: dict[int, str]) -> _Graph:
     """Visit each node reachable from ``output.grad_fn`` once, breadth-first."""
     if output.grad_fn is None:
         label = leaf_names.get(id(output), _leaf_label(output))
-        return _Graph([label], [True], [[]], [0], {id(output)})
-    graph = _Graph([], [], [], [], set())
+        return _Graph([label], [True], [[]], [0], {id(output)}, [])
     nodes: list[Node] = [output.grad_fn]
+    graph = _Graph([], [], [], [], set(), nodes)
     index = {id(output.grad_fn): 0}
     queue = deque(nodes)
     while queue:
@@ -199,6 +200,49 @@ def backward_graph(
         seen[label] = seen.get(label, 0) + 1
         unique.append(label if seen[label] == 1 else f"{label}#{seen[label]}")
     return [(unique[i], [unique[child] for child in graph.children[i]]) for i in graph.order()]
+
+
+def backward_nodes(output: torch.Tensor) -> list[Node]:
+    """Return the nodes of the computational graph behind ``output``, as the objects autograd runs.
+
+    The walk and the order are those of :func:`backward_graph`, so
+    ``zip(backward_nodes(y), backward_graph(y))`` pairs each node with its
+    label and children. The entries are the real nodes, ``output.grad_fn``
+    first, so hooks registered on them run during ``output.backward()``. A
+    leaf tensor is represented by its ``AccumulateGrad`` node.
+
+    Parameters
+    ----------
+    output
+        A tensor with a ``grad_fn``, or a leaf tensor that requires gradients.
+
+    Returns
+    -------
+    list[torch.autograd.graph.Node]
+        One node per entry of ``backward_graph(output)``, in the same order.
+
+    Raises
+    ------
+    TypeError
+        If ``output`` is not a tensor.
+    ValueError
+        If ``output`` has no ``grad_fn`` and does not require gradients.
+
+    Examples
+    --------
+    >>> import torch
+    >>> x = torch.arange(4.0, requires_grad=True)
+    >>> y = 2 * torch.dot(x, x)
+    >>> nodes = backward_nodes(y)
+    >>> [node.name() for node in nodes]
+    ['MulBackward0', 'DotBackward0', 'torch::autograd::AccumulateGrad']
+    >>> nodes[0] is y.grad_fn and nodes[2].variable is x
+    True
+    """
+    graph = _graph_of(output, None)
+    if output.grad_fn is None:
+        return [get_gradient_edge(output).node]
+    return [graph.nodes[i] for i in graph.order()]
 
 
 @dataclass

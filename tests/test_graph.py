@@ -11,7 +11,7 @@ import torch
 from matplotlib.axes import Axes
 from matplotlib.text import Annotation
 
-from autograd_guide.graph import backward_graph, plot_backward_graph
+from autograd_guide.graph import backward_graph, backward_nodes, plot_backward_graph
 
 
 @pytest.fixture(autouse=True)
@@ -129,6 +129,64 @@ def test_the_walk_leaves_gradients_untouched():
     assert torch.equal(x.grad, 2 * x.detach())
 
 
+# -- backward_nodes -----------------------------------------------------------------------------
+
+
+def test_nodes_come_in_the_order_of_backward_graph():
+    loss, names = linear_layer()
+    nodes = backward_nodes(loss)
+    graph = backward_graph(loss, names=names)
+    assert len(nodes) == len(graph)
+    for node, (label, children) in zip(nodes, graph, strict=True):
+        if label in names:
+            assert node.variable is names[label]
+        else:
+            assert node.name() == label
+        assert len([child for child, _ in node.next_functions if child is not None]) == len(
+            children
+        )
+
+
+def test_nodes_are_the_objects_autograd_runs():
+    x = torch.arange(3.0, requires_grad=True)
+    h = x * 3
+    loss = (h.sin() + h**2).sum()
+    nodes = backward_nodes(loss)
+    assert nodes[0] is loss.grad_fn
+    assert h.grad_fn in nodes
+    ran = []
+    for node in nodes:
+        node.register_prehook(lambda grad_outputs, node=node: ran.append(node))
+    loss.backward()
+    assert sorted(map(id, ran)) == sorted(map(id, nodes))
+
+
+def test_a_node_reached_twice_is_listed_once():
+    x = torch.arange(4.0, requires_grad=True)
+    nodes = backward_nodes(2 * torch.dot(x, x))
+    assert [node.name() for node in nodes] == [
+        "MulBackward0",
+        "DotBackward0",
+        "torch::autograd::AccumulateGrad",
+    ]
+    assert nodes[2].variable is x
+
+
+def test_a_leaf_is_its_accumulate_grad_node():
+    x = torch.zeros(2, requires_grad=True)
+    (node,) = backward_nodes(x)
+    assert node.name() == "torch::autograd::AccumulateGrad"
+    assert node.variable is x
+    assert (x * 2).grad_fn.next_functions[0][0] is node
+
+
+def test_custom_function_nodes_are_listed():
+    x = torch.arange(3.0, requires_grad=True)
+    nodes = backward_nodes(Square.apply(x).sum())
+    assert [node.name() for node in nodes[:2]] == ["SumBackward0", "SquareBackward"]
+    assert all(isinstance(node, torch.autograd.graph.Node) for node in nodes)
+
+
 # -- plot_backward_graph ------------------------------------------------------------------------
 
 
@@ -212,13 +270,13 @@ def test_plot_is_deterministic_as_svg():
 # -- bad input ----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("function", [backward_graph, plot_backward_graph])
+@pytest.mark.parametrize("function", [backward_graph, backward_nodes, plot_backward_graph])
 def test_not_a_tensor(function):
     with pytest.raises(TypeError, match=r"output must be a torch.Tensor, got list"):
         function([1.0, 2.0])
 
 
-@pytest.mark.parametrize("function", [backward_graph, plot_backward_graph])
+@pytest.mark.parametrize("function", [backward_graph, backward_nodes, plot_backward_graph])
 def test_tensor_without_graph(function):
     with pytest.raises(
         ValueError, match=r"no grad_fn and does not require gradients.*requires_grad=True"
