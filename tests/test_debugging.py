@@ -99,12 +99,27 @@ def test_passes_several_inputs():
     assert first_nonfinite_module(model, torch.ones(1, 1), torch.ones(1, 1)) is None
 
 
+class GradModeRecorder(torch.nn.Module):
+    """Passes its input on and records whether autograd was recording when it ran."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.grad_enabled: list[bool] = []
+
+    def forward(self, x):
+        self.grad_enabled.append(torch.is_grad_enabled())
+        return x
+
+
 def test_removes_hooks_and_records_no_graph():
-    model = exploding_model()
+    recorder = GradModeRecorder()
+    model = torch.nn.Sequential(exploding_model(), recorder)
     x = torch.tensor([[1.0, -1.0]], requires_grad=True)
-    first_nonfinite_module(model, x)
+    assert torch.is_grad_enabled()
+    assert first_nonfinite_module(model, x) == "0.1"
+    assert recorder.grad_enabled == [False]
     assert all(not m._forward_hooks for m in model.modules())
-    assert x.grad is None
+    assert torch.is_grad_enabled()
 
 
 def test_removes_hooks_when_forward_raises():

@@ -471,9 +471,16 @@ def test_gradient_explains_inference_mode():
         gradient(lambda t: (t * t).sum(), torch.ones(2))
 
 
-def test_numpy_scalars_are_accepted_as_step():
+@pytest.mark.parametrize("step", [0.1, 0.25], ids=["0.1", "0.25"])
+@pytest.mark.parametrize("numpy_type", ["float32", "float64", "float16"])
+def test_numpy_scalars_are_accepted_as_step(step, numpy_type):
     import numpy as np
 
-    x = torch.tensor([0.5])
-    expected = finite_difference_gradient(torch.sum, x, 1e-3)
-    assert torch.equal(finite_difference_gradient(torch.sum, x, np.float32(1e-3)), expected)
+    numpy_step = getattr(np, numpy_type)(step)
+    h = float(numpy_step)
+    x = torch.tensor([0.5, -2.0], dtype=torch.float64)
+    # The central difference of t**3 is 3 x**2 + h**2 exactly, so the result shows which step
+    # was used: the numpy scalar's, not the default 1e-3.
+    result = finite_difference_gradient(lambda t: (t**3).sum(), x, numpy_step)
+    torch.testing.assert_close(result, 3 * x**2 + h**2, rtol=1e-12, atol=1e-12)
+    assert not torch.allclose(result, 3 * x**2 + 1e-6, rtol=1e-12, atol=1e-12)

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from autograd_guide.plotting import plot_function_and_derivative
 
@@ -41,11 +42,12 @@ def test_plot_draws_on_given_axes_without_new_figure():
 
 
 def test_plot_never_shows(monkeypatch):
-    def show(*args, **kwargs):
-        raise AssertionError("plt.show was called")
-
-    monkeypatch.setattr(plt, "show", show)
-    plot_function_and_derivative(torch.sin, torch.linspace(0, 1, 5))
+    shown = []
+    monkeypatch.setattr(plt, "show", lambda *args, **kwargs: shown.append("plt.show"))
+    monkeypatch.setattr(Figure, "show", lambda *args, **kwargs: shown.append("Figure.show"))
+    ax = plot_function_and_derivative(torch.sin, torch.linspace(0, 1, 5))
+    assert shown == []
+    assert plt.get_fignums() == [ax.figure.number]
 
 
 def test_plot_refuses_2d_x_without_making_a_figure():
