@@ -2,17 +2,30 @@
 
 from __future__ import annotations
 
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
+from hypothesis import given
+from hypothesis import strategies as st
 
 from autograd_guide import (
+    backward_graph,
     check_gradient,
     control_flow_function,
     derivative,
     finite_difference_gradient,
     gradient,
+    jacobian_by_jvp,
+    jacobian_by_vjp,
+    nth_derivative,
+    plot_backward_graph,
     plot_function_and_derivative,
+    stable_softplus,
 )
+from autograd_guide._validation import describe_number, require_int, require_real
 
 HELPERS_OF_X = [
     pytest.param(lambda x: gradient(torch.sum, x), id="gradient"),
@@ -67,3 +80,161 @@ def test_helpers_refuse_python_float_output(helper):
 def test_elementwise_helpers_refuse_non_callable_f(helper):
     with pytest.raises(TypeError, match="pass a function of one tensor"):
         helper(5, torch.linspace(0, 1, 5))
+
+
+# -- numbers ------------------------------------------------------------------------------------
+
+NUMBERS_OF_ANY_KIND = st.one_of(
+    st.integers(),
+    st.integers(min_value=10**300, max_value=10**400),
+    st.integers(max_value=-(10**300), min_value=-(10**400)),
+    st.floats(),
+    st.floats(width=32),
+    st.fractions(),
+    st.decimals(),
+    st.booleans(),
+    st.none(),
+    st.text(max_size=3),
+    st.floats(allow_nan=True).map(np.float64),
+    st.floats(width=32).map(np.float32),
+    st.integers(-(2**63), 2**63 - 1).map(np.int64),
+    st.complex_numbers(),
+)
+
+
+@given(
+    value=NUMBERS_OF_ANY_KIND,
+    bound=st.sampled_from([None, "non-negative", "positive"]),
+    largest=st.none() | st.sampled_from([1.0, 3.4e38]),
+)
+def test_require_real_returns_a_number_in_range_or_refuses_it(value, bound, largest):
+    try:
+        number = require_real(value, "weight", example="3.0", bound=bound, largest=largest)
+    except (TypeError, ValueError) as error:
+        message = str(error)
+        assert message.startswith("weight must be a")
+        assert message.endswith("float such as 3.0")
+        assert len(message) < 200
+        return
+    assert isinstance(number, float)
+    assert math.isfinite(number)
+    assert number == float(value)
+    assert bound != "positive" or number > 0
+    assert bound != "non-negative" or number >= 0
+    assert largest is None or abs(number) <= largest
+
+
+@given(
+    value=NUMBERS_OF_ANY_KIND,
+    minimum=st.none() | st.integers(-(2**63), 1),
+    maximum=st.none() | st.integers(2, 2**64),
+)
+def test_require_int_returns_a_whole_number_in_range_or_refuses_it(value, minimum, maximum):
+    try:
+        number = require_int(value, "seed", minimum=minimum, maximum=maximum, advice="pass 0")
+    except (TypeError, ValueError) as error:
+        message = str(error)
+        assert message.startswith("seed must be")
+        assert message.endswith("; pass 0")
+        assert len(message) < 200
+        return
+    assert type(number) is int
+    assert number == value
+    assert minimum is None or number >= minimum
+    assert maximum is None or number <= maximum
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (10**400, "an integer of about 401 digits"),
+        (-(10**5000), "an integer of about 5001 digits"),
+        (2**64, "18446744073709551616"),
+        (1e39, "1e+39"),
+    ],
+    ids=["10**400", "-10**5000", "2**64", "1e39"],
+)
+def test_describe_number_shortens_only_huge_integers(value, shown):
+    assert describe_number(value) == shown
+
+
+# -- tensors on a device without values ---------------------------------------------------------
+
+ON_META = torch.ones(3, device="meta")
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(lambda x: gradient(lambda t: (t * t).sum(), x), id="gradient"),
+        pytest.param(lambda x: derivative(torch.sin, x), id="derivative"),
+        pytest.param(lambda x: finite_difference_gradient(torch.sum, x), id="finite_difference"),
+        pytest.param(lambda x: check_gradient(torch.sum, x), id="check_gradient"),
+        pytest.param(lambda x: jacobian_by_vjp(torch.sin, x), id="jacobian_by_vjp"),
+        pytest.param(lambda x: jacobian_by_jvp(torch.sin, x), id="jacobian_by_jvp"),
+        pytest.param(lambda x: nth_derivative(torch.sin, x, 2), id="nth_derivative"),
+        pytest.param(control_flow_function, id="control_flow_function"),
+        pytest.param(lambda x: plot_function_and_derivative(torch.sin, x), id="plot"),
+        pytest.param(stable_softplus, id="stable_softplus"),
+    ],
+)
+def test_helpers_refuse_tensors_on_the_meta_device(call):
+    with pytest.raises(ValueError, match=r"on the meta device.*device='cpu'"):
+        call(ON_META)
+    assert plt.get_fignums() == []
+
+
+def test_the_graph_of_meta_tensors_needs_no_values_and_is_drawn():
+    x = torch.ones(3, device="meta", requires_grad=True)
+    y = (2 * x).sum()
+    assert backward_graph(y, names={"x": x}) == [
+        ("SumBackward0", ["MulBackward0"]),
+        ("MulBackward0", ["x"]),
+        ("x", []),
+    ]
+    assert plot_backward_graph(y, names={"x": x}).texts
+
+
+# -- what f returns -----------------------------------------------------------------------------
+
+HELPERS_OF_F = [
+    pytest.param(lambda f: gradient(lambda t: f(t.sum()), torch.ones(2)), id="gradient"),
+    pytest.param(lambda f: derivative(f, torch.ones(2)), id="derivative"),
+    pytest.param(
+        lambda f: finite_difference_gradient(lambda t: f(t.sum()), torch.ones(2)),
+        id="finite_difference",
+    ),
+    pytest.param(lambda f: check_gradient(lambda t: f(t.sum()), torch.ones(2)), id="check"),
+    pytest.param(lambda f: jacobian_by_vjp(f, torch.ones(2)), id="jacobian_by_vjp"),
+    pytest.param(lambda f: jacobian_by_jvp(f, torch.ones(2)), id="jacobian_by_jvp"),
+    pytest.param(lambda f: nth_derivative(f, torch.ones(2), 1), id="nth_derivative"),
+    pytest.param(lambda f: plot_function_and_derivative(f, torch.ones(2)), id="plot"),
+]
+
+
+@pytest.mark.parametrize("helper", HELPERS_OF_F)
+@pytest.mark.parametrize(
+    "f",
+    [lambda t: t * 1j, lambda t: torch.polar(t, t), lambda t: t.to(torch.complex128)],
+    ids=["times 1j", "polar", "complex128"],
+)
+def test_helpers_refuse_complex_output_with_advice(helper, f):
+    with pytest.raises(TypeError, match=r"must return a real tensor, got dtype torch\.complex"):
+        helper(f)
+    assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize("helper", HELPERS_OF_F)
+@pytest.mark.parametrize(
+    ("f", "dtype"),
+    [
+        (lambda t: t.long(), "int64"),
+        (lambda t: t.round().to(torch.int32), "int32"),
+        (lambda t: t > 0, "bool"),
+    ],
+    ids=["long", "int32", "comparison"],
+)
+def test_helpers_refuse_integer_and_boolean_output(helper, f, dtype):
+    with pytest.raises(TypeError, match=rf"floating-point tensor, got dtype torch\.{dtype}"):
+        helper(f)
+    assert plt.get_fignums() == []
