@@ -484,3 +484,94 @@ def test_numpy_scalars_are_accepted_as_step(step, numpy_type):
     result = finite_difference_gradient(lambda t: (t**3).sum(), x, numpy_step)
     torch.testing.assert_close(result, 3 * x**2 + h**2, rtol=1e-12, atol=1e-12)
     assert not torch.allclose(result, 3 * x**2 + 1e-6, rtol=1e-12, atol=1e-12)
+
+
+# -- finite differences at the edges of float64 --------------------------------------------------
+
+
+def steps_taken(x, step=1e-3):
+    """The distance from x to each point where finite_difference_gradient evaluates f."""
+    points = []
+
+    def f(t):
+        points.append(t.clone())
+        return t.sum()
+
+    finite_difference_gradient(f, x, step)
+    base = x.double().reshape(-1)
+    return [(p.reshape(-1) - base).abs().max().item() for p in points]
+
+
+def test_step_is_the_given_step_near_zero_and_grows_with_large_entries():
+    x = torch.tensor([0.0, 0.5, -3.0, 1e6, -1e20], dtype=torch.float64)
+    taken = steps_taken(x)
+    expected = [1e-3, 1e-3, 1e-3, 1e6 * 2**-26, 1e20 * 2**-26]
+    assert taken[0::2] == pytest.approx(expected, rel=1e-6)
+    assert taken[1::2] == pytest.approx(expected, rel=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("point", [1e20, -3e30, 7e15])
+def test_check_gradient_passes_at_large_points(dtype, point):
+    x = torch.tensor([point, -0.5 * point], dtype=dtype)
+    check = check_gradient(lambda t: (t * t).sum(), x)
+    assert check.passed, check
+    torch.testing.assert_close(check.finite_difference, 2 * x)
+
+
+@given(
+    magnitude=st.floats(-300, 300),
+    sign=st.sampled_from([-1.0, 1.0]),
+    slope=st.floats(-1e3, 1e3).filter(lambda s: abs(s) > 1e-3),
+)
+def test_finite_difference_of_a_line_is_its_slope_at_any_scale(magnitude, sign, slope):
+    x = torch.tensor([sign * 10.0**magnitude], dtype=torch.float64)
+    result = finite_difference_gradient(lambda t: slope * t.sum() + 1.0, x)
+    assert result.item() == pytest.approx(slope, rel=1e-6)
+
+
+@given(magnitude=st.floats(-150, 150), sign=st.sampled_from([-1.0, 1.0]))
+def test_check_gradient_of_a_square_passes_at_any_scale(magnitude, sign):
+    x = 10.0**magnitude * torch.tensor([sign, 2.0], dtype=torch.float64)
+    assert check_gradient(lambda t: (t * t).sum(), x).passed
+
+
+@pytest.mark.parametrize("step", [1e-310, 5e-324, 2e-308])
+def test_subnormal_step_is_refused(step):
+    with pytest.raises(ValueError, match=r"step must be at least 2\.23e-308, the smallest normal"):
+        finite_difference_gradient(torch.sum, torch.ones(2), step)
+
+
+def test_smallest_normal_step_is_accepted_and_raised_where_it_would_vanish():
+    x = torch.tensor([1.0, 3.0], dtype=torch.float64)
+    result = finite_difference_gradient(lambda t: (t * t).sum(), x, 2.3e-308)
+    torch.testing.assert_close(result, 2 * x)
+
+
+LARGEST = torch.finfo(torch.float64).max
+
+
+@pytest.mark.parametrize(("point", "step"), [(1.0, 1e308), (LARGEST, 1e-3), (-LARGEST, 1.0)])
+def test_step_that_overflows_is_refused(point, step):
+    with pytest.raises(ValueError, match="the step overflows float64; pass a small positive"):
+        finite_difference_gradient(torch.sum, torch.tensor([point], dtype=torch.float64), step)
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
+@pytest.mark.parametrize("helper", [finite_difference_gradient, check_gradient])
+def test_non_finite_point_is_refused(helper, bad):
+    with pytest.raises(ValueError, match="x holds a NaN or an infinity"):
+        helper(torch.sum, torch.tensor([1.0, bad]))
+
+
+@pytest.mark.parametrize("helper", HELPERS_WITH_STEP)
+@pytest.mark.parametrize("step", [10**400, -(10**400)], ids=["10**400", "-10**400"])
+def test_helpers_refuse_step_too_large_for_a_float(helper, step):
+    with pytest.raises(ValueError, match="step must be a finite number greater than 0, got an int"):
+        helper(step)
+
+
+@pytest.mark.parametrize("name", ["rtol", "atol"])
+def test_check_gradient_refuses_tolerance_too_large_for_a_float(name):
+    with pytest.raises(ValueError, match=rf"{name} must be a finite number at least 0, got an"):
+        check_gradient(torch.sin, torch.tensor(0.5), **{name: 10**400})
