@@ -10,6 +10,7 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from matplotlib.axes import Axes
 
 from autograd_guide import (
     backward_graph,
@@ -238,3 +239,65 @@ def test_helpers_refuse_integer_and_boolean_output(helper, f, dtype):
     with pytest.raises(TypeError, match=rf"floating-point tensor, got dtype torch\.{dtype}"):
         helper(f)
     assert plt.get_fignums() == []
+
+
+# -- figures ------------------------------------------------------------------------------------
+
+LEAF = torch.ones(2, requires_grad=True)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(
+            lambda ax: plot_function_and_derivative(torch.sin, torch.linspace(0, 1, 5), ax),
+            id="plot_function_and_derivative",
+        ),
+        pytest.param(
+            lambda ax: plot_backward_graph(LEAF.sum(), names={"x": LEAF}, ax=ax),
+            id="plot_backward_graph",
+        ),
+    ],
+)
+@pytest.mark.parametrize(
+    "ax",
+    [
+        "ax",
+        plt.figure,
+        lambda: plt.subplots(1, 2)[1],
+        lambda: plt.subplots(1, 2)[1].tolist(),
+    ],
+    ids=["string", "figure", "array of axes", "list of axes"],
+)
+def test_plotting_helpers_refuse_what_is_not_an_axes(call, ax):
+    given_ax = ax() if callable(ax) else ax
+    figures = plt.get_fignums()
+    with pytest.raises(TypeError, match=r"ax must be a matplotlib Axes or None, got \w+; pass"):
+        call(given_ax)
+    assert plt.get_fignums() == figures
+
+
+def test_a_figure_made_for_a_plot_that_fails_is_closed():
+    calls = []
+
+    def changes_shape(t):
+        calls.append(1)
+        return torch.sin(t) if len(calls) == 1 else torch.sin(t[:2])
+
+    with pytest.raises(ValueError, match="same first dimension"):
+        plot_function_and_derivative(changes_shape, torch.linspace(0, 1, 5))
+    assert plt.get_fignums() == []
+
+
+def test_a_graph_whose_drawing_fails_closes_its_figure_but_not_the_caller_s(monkeypatch):
+    def fail(*args, **kwargs):
+        raise RuntimeError("drawing failed")
+
+    monkeypatch.setattr(Axes, "annotate", fail)
+    with pytest.raises(RuntimeError, match="drawing failed"):
+        plot_backward_graph(LEAF.sum(), names={"x": LEAF})
+    assert plt.get_fignums() == []
+    figure, ax = plt.subplots()
+    with pytest.raises(RuntimeError, match="drawing failed"):
+        plot_backward_graph(LEAF.sum(), names={"x": LEAF}, ax=ax)
+    assert plt.get_fignums() == [figure.number]
