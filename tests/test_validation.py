@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from matplotlib.axes import Axes
 
 from autograd_guide import (
+    accumulated_gradient,
     backward_graph,
     check_gradient,
     control_flow_function,
@@ -177,6 +178,12 @@ ON_META = torch.ones(3, device="meta")
         pytest.param(control_flow_function, id="control_flow_function"),
         pytest.param(lambda x: plot_function_and_derivative(torch.sin, x), id="plot"),
         pytest.param(stable_softplus, id="stable_softplus"),
+        pytest.param(
+            lambda x: accumulated_gradient(
+                torch.nn.Linear(1, 1), torch.nn.MSELoss(), x.reshape(3, 1), torch.ones(3, 1), 1
+            ),
+            id="accumulated_gradient",
+        ),
     ],
 )
 def test_helpers_refuse_tensors_on_the_meta_device(call):
@@ -210,6 +217,16 @@ HELPERS_OF_F = [
     pytest.param(lambda f: jacobian_by_jvp(f, torch.ones(2)), id="jacobian_by_jvp"),
     pytest.param(lambda f: nth_derivative(f, torch.ones(2), 1), id="nth_derivative"),
     pytest.param(lambda f: plot_function_and_derivative(f, torch.ones(2)), id="plot"),
+    pytest.param(
+        lambda f: accumulated_gradient(
+            torch.nn.Linear(1, 1),
+            lambda predictions, targets: f((predictions - targets).pow(2).mean()),
+            torch.ones(2, 1),
+            torch.zeros(2, 1),
+            1,
+        ),
+        id="accumulated_gradient",
+    ),
 ]
 
 
