@@ -8,7 +8,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from matplotlib.axes import Axes
 
@@ -19,6 +19,7 @@ from autograd_guide import (
     control_flow_function,
     derivative,
     finite_difference_gradient,
+    first_nonfinite_module,
     gradient,
     jacobian_by_jvp,
     jacobian_by_vjp,
@@ -184,12 +185,35 @@ ON_META = torch.ones(3, device="meta")
             ),
             id="accumulated_gradient",
         ),
+        pytest.param(
+            lambda x: first_nonfinite_module(torch.nn.Identity(), x), id="first_nonfinite_module"
+        ),
     ],
 )
 def test_helpers_refuse_tensors_on_the_meta_device(call):
     with pytest.raises(ValueError, match=r"on the meta device.*device='cpu'"):
         call(ON_META)
     assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        pytest.param(
+            lambda model: accumulated_gradient(
+                model, torch.nn.MSELoss(), torch.ones(2, 1), torch.ones(2, 1), 1
+            ),
+            id="accumulated_gradient",
+        ),
+        pytest.param(
+            lambda model: first_nonfinite_module(model, torch.ones(2, 1)),
+            id="first_nonfinite_module",
+        ),
+    ],
+)
+def test_helpers_refuse_models_on_the_meta_device(call):
+    with pytest.raises(ValueError, match=r"parameter 'weight' is on the meta device"):
+        call(torch.nn.Linear(1, 1, device="meta"))
 
 
 def test_the_graph_of_meta_tensors_needs_no_values_and_is_drawn():
@@ -256,6 +280,87 @@ def test_helpers_refuse_integer_and_boolean_output(helper, f, dtype):
     with pytest.raises(TypeError, match=rf"floating-point tensor, got dtype torch\.{dtype}"):
         helper(f)
     assert plt.get_fignums() == []
+
+
+# -- any tensor a careful user might pass -------------------------------------------------------
+
+DTYPES = [
+    torch.float16,
+    torch.bfloat16,
+    torch.float32,
+    torch.float64,
+    torch.int64,
+    torch.uint8,
+    torch.bool,
+    torch.complex64,
+]
+SPECIAL_VALUES = [0.0, -0.0, 1.0, -2.5, 1e-45, 5e-324, 1e20, -1e38, 1e300, math.inf, math.nan]
+
+
+@st.composite
+def unusual_tensors(draw):
+    """Tensors of any dtype and shape, with unusual values, that may require grad or be views."""
+    dtype = draw(st.sampled_from(DTYPES))
+    shape = draw(st.lists(st.integers(0, 3), max_size=3))
+    count = math.prod(shape)
+    values = draw(
+        st.lists(
+            st.sampled_from(SPECIAL_VALUES) | st.floats(-10, 10), min_size=count, max_size=count
+        )
+    )
+    x = torch.tensor(values, dtype=torch.float64).reshape(shape)
+    if dtype.is_floating_point or dtype.is_complex:
+        x = x.to(dtype)
+    else:
+        x = torch.nan_to_num(x, posinf=1, neginf=-1).clamp(-100, 100).to(dtype)
+    if dtype.is_floating_point and draw(st.booleans()):
+        x.requires_grad_(True)
+        if draw(st.booleans()):
+            x = x * 1
+    if draw(st.booleans()) and x.dim() and x.shape[-1] > 1:
+        x = x[..., ::2]
+    return x
+
+
+def same_values(a, b):
+    """Whether a and b hold the same values, NaN where the other has NaN."""
+    a_nan, b_nan = a.isnan(), b.isnan()
+    return torch.equal(a_nan, b_nan) and torch.equal(
+        a.masked_fill(a_nan, 0), b.masked_fill(b_nan, 0)
+    )
+
+
+HELPERS_OF_ANY_X = {
+    "gradient": lambda x: gradient(lambda t: (t * t).sum(), x),
+    "derivative": lambda x: derivative(torch.sin, x),
+    "finite_difference": lambda x: finite_difference_gradient(lambda t: (t * t).sum(), x),
+    "check_gradient": lambda x: check_gradient(lambda t: torch.sin(t).sum(), x),
+    "jacobian_by_vjp": lambda x: jacobian_by_vjp(torch.sin, x),
+    "jacobian_by_jvp": lambda x: jacobian_by_jvp(torch.sin, x),
+    "nth_derivative": lambda x: nth_derivative(torch.tanh, x, 2),
+    "control_flow_function": control_flow_function,
+    "plot": lambda x: plot_function_and_derivative(torch.sin, x),
+    "first_nonfinite_module": lambda x: first_nonfinite_module(torch.nn.Tanh(), x),
+}
+
+
+@settings(max_examples=300)
+@given(x=unusual_tensors(), name=st.sampled_from(sorted(HELPERS_OF_ANY_X)))
+def test_helpers_answer_or_refuse_and_leave_x_alone(x, name):
+    before = x.detach().clone()
+    requires_grad, version = x.requires_grad, x._version
+    refused = False
+    try:
+        HELPERS_OF_ANY_X[name](x)
+    except (TypeError, ValueError):
+        refused = True
+    figures = plt.get_fignums()
+    plt.close("all")
+    assert same_values(x.detach(), before)
+    assert x.requires_grad == requires_grad
+    assert x._version == version
+    assert not x.is_leaf or x.grad is None
+    assert figures == ([] if refused or name != "plot" else [figures[0]])
 
 
 # -- figures ------------------------------------------------------------------------------------
