@@ -2,35 +2,59 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import cmath
+import numbers
+from collections.abc import Callable, Iterator, Mapping
 
+import numpy as np
 import torch
+
+from autograd_guide._validation import require_data_device, require_module
 
 __all__ = ["first_nonfinite_module"]
 
 
-def _has_nonfinite(value: object) -> bool:
+def _values(value: object) -> Iterator[object]:
+    """Yield ``value``, or the items of the tuples, lists, sets and dicts it is made of."""
+    if isinstance(value, Mapping):
+        for item in value.values():
+            yield from _values(item)
+    elif isinstance(value, tuple | list | set | frozenset):
+        for item in value:
+            yield from _values(item)
+    else:
+        yield value
+
+
+def _is_nonfinite(value: object) -> bool:
+    """Whether ``value``, a tensor, an array or a number, holds a NaN or an infinity."""
     if isinstance(value, torch.Tensor):
         return bool(value.is_floating_point() or value.is_complex()) and not bool(
             torch.isfinite(value).all()
         )
-    if isinstance(value, Mapping):
-        return any(_has_nonfinite(item) for item in value.values())
-    if isinstance(value, tuple | list):
-        return any(_has_nonfinite(item) for item in value)
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "fc" and not bool(np.isfinite(value).all())
+    if isinstance(value, numbers.Complex) and not isinstance(value, numbers.Integral):
+        try:
+            return not cmath.isfinite(complex(value))
+        except OverflowError:  # a Fraction too large for a float is still finite
+            return False
     return False
+
+
+def _has_nonfinite(value: object) -> bool:
+    return any(_is_nonfinite(item) for item in _values(value))
 
 
 def _require_model_and_finite_inputs(model: object, inputs: tuple[object, ...]) -> None:
     """Raise unless ``model`` is a module and ``inputs`` is a non-empty tuple of finite values."""
-    if not isinstance(model, torch.nn.Module):
-        raise TypeError(
-            f"model must be a torch.nn.Module, got {type(model).__name__}; "
-            f"pass a model such as torch.nn.Sequential(...)"
-        )
+    require_module(model, example="torch.nn.Sequential(torch.nn.Linear(1, 1))")
     if not inputs:
         raise TypeError("no input was given; pass the arguments of the forward pass after model")
     for position, value in enumerate(inputs):
+        for item in _values(value):
+            if isinstance(item, torch.Tensor):
+                require_data_device(item, f"input {position}")
         if _has_nonfinite(value):
             raise ValueError(
                 f"input {position} already holds a NaN or an infinity, so no module is to blame; "
@@ -55,7 +79,9 @@ def first_nonfinite_module(model: torch.nn.Module, *inputs: object) -> str | Non
         The model to run. Put it in the mode you want to inspect
         (``model.eval()`` turns dropout off).
     *inputs
-        The arguments of the forward pass. Tensors among them must be finite.
+        The arguments of the forward pass. The tensors, NumPy arrays and
+        Python numbers among them, also inside tuples, lists, sets and dicts,
+        must be finite.
 
     Returns
     -------
@@ -71,7 +97,8 @@ def first_nonfinite_module(model: torch.nn.Module, *inputs: object) -> str | Non
         If ``model`` is not a :class:`torch.nn.Module` or no input is given.
     ValueError
         If an input already holds a NaN or an infinity, since then no module
-        is to blame.
+        is to blame, or a tensor of the model or of the inputs is on the
+        ``meta`` device.
 
     Examples
     --------

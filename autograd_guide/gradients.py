@@ -27,6 +27,9 @@ __all__ = [
 
 TensorFunction = Callable[[torch.Tensor], torch.Tensor]
 
+# The smallest step relative to |x_i|: the square root of float64's machine epsilon.
+_RELATIVE_STEP = 2.0**-26
+
 
 def gradient(f: TensorFunction, x: torch.Tensor) -> torch.Tensor:
     r"""Return the gradient of the scalar function ``f`` at ``x``, computed by autograd.
@@ -51,11 +54,12 @@ def gradient(f: TensorFunction, x: torch.Tensor) -> torch.Tensor:
     ------
     TypeError
         If ``x`` is not a floating-point tensor, or ``f`` does not return a
-        one-element tensor.
+        real one-element tensor.
     ValueError
         If the output of ``f`` does not depend on its argument through autograd
         (for example because ``f`` went through ``.item()``, ``.numpy()`` or
-        ``.detach()``), or if it is called inside :func:`torch.inference_mode`.
+        ``.detach()``), if ``x`` is on the ``meta`` device, or if it is called
+        inside :func:`torch.inference_mode`.
 
     Examples
     --------
@@ -106,9 +110,11 @@ def derivative(f: TensorFunction, x: torch.Tensor) -> torch.Tensor:
     Raises
     ------
     TypeError
-        If ``x`` is not a floating-point tensor or ``f`` does not return a tensor.
+        If ``x`` is not a floating-point tensor or ``f`` does not return a real
+        floating-point tensor.
     ValueError
-        If ``f(x)`` is not shaped like ``x``, which shows ``f`` is not elementwise.
+        If ``f(x)`` is not shaped like ``x``, which shows ``f`` is not
+        elementwise, or for the same reasons as :func:`gradient`.
 
     Examples
     --------
@@ -136,19 +142,27 @@ def finite_difference_gradient(
 ) -> torch.Tensor:
     """Return the central finite-difference gradient of the scalar function ``f`` at ``x``.
 
-    Entry ``i`` is ``(f(x + h e_i) - f(x - h e_i)) / (2 h)``, evaluated in float64
-    for accuracy. Its error shrinks like ``h**2`` for smooth ``f``. Autograd is
-    not used, which is what makes it an independent check.
+    Entry ``i`` is ``(f(x + h_i e_i) - f(x - h_i e_i)) / (2 h_i)``, evaluated in
+    float64 for accuracy. Its error shrinks like ``h_i**2`` for smooth ``f``.
+    Autograd is not used, which is what makes it an independent check.
+
+    The step is ``h_i = max(step, |x_i| * 2**-26)``: ``step`` itself unless
+    ``x_i`` is large. Added to a large entry, a fixed step would be lost to
+    rounding (in float64, ``1e20 + 1e-3 == 1e20``, and the difference would be
+    0), so there the step grows with ``|x_i|``, as numerical libraries make it.
+    The factor ``2**-26``, the square root of float64's machine epsilon, leaves
+    half of the 53 significant bits of ``x_i`` to measure the change.
 
     Parameters
     ----------
     f
-        A function of one tensor that returns a tensor with a single element.
-        It is called with float64 tensors shaped like ``x``.
+        A function of one tensor that returns a real floating-point tensor with
+        a single element. It is called with float64 tensors shaped like ``x``.
     x
-        The point, a floating-point tensor of any shape.
+        The point, a floating-point tensor of any shape with finite entries.
     step
-        The step ``h``, a finite number greater than 0.
+        The step ``h`` near zero, a finite number greater than 0 and at least
+        the smallest normal float64, about ``2.2e-308``.
 
     Returns
     -------
@@ -159,9 +173,11 @@ def finite_difference_gradient(
     ------
     TypeError
         If ``x`` is not a floating-point tensor, ``step`` is not a number, or
-        ``f`` does not return a one-element tensor.
+        ``f`` does not return a real one-element tensor.
     ValueError
-        If ``step`` is not finite and positive.
+        If ``step`` is not finite and positive or is subnormal, an entry of
+        ``x`` is not finite, ``x`` plus or minus the step overflows, or ``x``
+        is on the ``meta`` device.
 
     Examples
     --------
@@ -169,19 +185,35 @@ def finite_difference_gradient(
     >>> x = torch.arange(4.0)
     >>> finite_difference_gradient(lambda t: 2 * torch.dot(t, t), x)
     tensor([ 0.,  4.,  8., 12.])
+
+    At ``1e20`` the step grows with the point, and the slope of ``t**2`` is found:
+
+    >>> finite_difference_gradient(lambda t: (t * t).sum(), torch.tensor([1e20]))
+    tensor([2.0000e+20])
     """
     x = require_differentiable_tensor(x)
     h = require_positive_step(step)
-    base = x.detach().to(torch.float64)
-    result = torch.empty(base.numel(), dtype=torch.float64)
+    base = x.detach().to(torch.float64).reshape(-1)
+    if not bool(torch.isfinite(base).all()):
+        raise ValueError(
+            "x holds a NaN or an infinity, where finite differences have no meaning; "
+            "pass a point whose entries are all finite"
+        )
+    steps = torch.clamp(base.abs() * _RELATIVE_STEP, min=h)
+    if not bool(torch.isfinite(base.abs() + 2 * steps).all()):
+        raise ValueError(
+            f"step={h:g} is too large for x: x plus or minus the step overflows float64; "
+            f"pass a small positive float such as 1e-3"
+        )
+    result = torch.empty_like(base)
     with torch.no_grad():
         for i in range(base.numel()):
-            shift = torch.zeros(base.numel(), dtype=torch.float64)
-            shift[i] = h
-            shift = shift.reshape(base.shape)
-            ahead = scalar_output(f, base + shift)
-            behind = scalar_output(f, base - shift)
-            result[i] = (ahead - behind) / (2 * h)
+            h_i = float(steps[i])
+            shift = torch.zeros_like(base)
+            shift[i] = h_i
+            ahead = scalar_output(f, (base + shift).reshape(x.shape))
+            behind = scalar_output(f, (base - shift).reshape(x.shape))
+            result[i] = (ahead - behind) / (2 * h_i)
     return result.reshape(x.shape).to(x.dtype)
 
 
@@ -236,7 +268,9 @@ def check_gradient(
     x
         The point, a floating-point tensor of any shape.
     step
-        The finite-difference step, a finite number greater than 0.
+        The finite-difference step near zero, as for
+        :func:`finite_difference_gradient`, which makes it grow with ``|x_i|``
+        for large entries.
     rtol, atol
         Entry ``i`` agrees when ``|autograd[i] - fd[i]| <= atol + rtol * |fd[i]|``.
         Both must be finite and non-negative.
@@ -252,8 +286,9 @@ def check_gradient(
     TypeError
         For the same reasons as :func:`gradient` and :func:`finite_difference_gradient`.
     ValueError
-        If a tolerance is negative or not finite, the step is not positive, or
-        ``x`` has no entries.
+        For the same reasons as :func:`gradient` and
+        :func:`finite_difference_gradient`, if a tolerance is negative or not
+        finite, or if ``x`` has no entries.
 
     Examples
     --------

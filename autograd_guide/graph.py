@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import pairwise
 
-import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
 from matplotlib.text import Text
 from torch.autograd.graph import Node, get_gradient_edge
+
+from autograd_guide._validation import axes_for_drawing, require_axes
 
 __all__ = ["backward_graph", "backward_nodes", "plot_backward_graph"]
 
@@ -314,13 +315,14 @@ def plot_backward_graph(
     Returns
     -------
     matplotlib.axes.Axes
-        The Axes drawn on; ``ax.figure`` is its figure. Nothing is shown.
+        The Axes drawn on; ``ax.figure`` is its figure. Nothing is shown, and a
+        call that raises leaves no new figure open.
 
     Raises
     ------
     TypeError
-        If ``output`` is not a tensor, or ``names`` is not a mapping from
-        strings to tensors.
+        If ``output`` is not a tensor, ``names`` is not a mapping from
+        strings to tensors, or ``ax`` is not an Axes.
     ValueError
         If ``output`` has no ``grad_fn`` and does not require gradients, or
         ``names`` labels a tensor that is not a leaf of the graph or gives one
@@ -334,47 +336,48 @@ def plot_backward_graph(
     >>> [text.get_text() for text in ax.texts if text.get_text()]
     ['MulBackward0', 'DotBackward0', 'x']
     """
+    ax = require_axes(ax)
     graph = _graph_of(output, names)
     layout = _layout(graph)
     positions = layout.positions
     rows = max(graph.layers) + 1
-    if ax is None:
-        _, ax = plt.subplots(figsize=(max(2.5, 2.0 * layout.widest), 0.85 * rows + 0.2))
-    boxes: dict[int, Text] = {}
-    for i in graph.order():
-        x, y = positions[i]
-        boxes[i] = ax.text(
-            x,
-            y,
-            graph.labels[i],
-            ha="center",
-            va="center",
-            fontsize=10,
-            family="monospace",
-            bbox=_LEAF_STYLE if graph.is_leaf[i] else _FUNCTION_STYLE,
-            zorder=2,
-        )
-    for (node, child), route in layout.routes.items():
-        copies = graph.children[node].count(child)
-        for copy in range(copies):
-            bend = 0.35 * (copy - (copies - 1) / 2)
-            for start, end in pairwise(route):
-                ax.annotate(
-                    "",
-                    xy=positions[end],
-                    xytext=positions[start],
-                    arrowprops={
-                        "arrowstyle": "-|>" if end == child else "-",
-                        "color": "#333333",
-                        "shrinkA": 1 if start == node else 0,
-                        "shrinkB": 1 if end == child else 0,
-                        "patchA": boxes[start].get_bbox_patch() if start == node else None,
-                        "patchB": boxes[end].get_bbox_patch() if end == child else None,
-                        "connectionstyle": f"arc3,rad={bend}",
-                    },
-                    zorder=3,
-                )
-    ax.set_xlim(-layout.widest / 2, layout.widest / 2)
-    ax.set_ylim(-(rows - 1) - 0.5, 0.5)
-    ax.set_axis_off()
+    figsize = (max(2.5, 2.0 * layout.widest), 0.85 * rows + 0.2)
+    with axes_for_drawing(ax, figsize=figsize) as ax:
+        boxes: dict[int, Text] = {}
+        for i in graph.order():
+            x, y = positions[i]
+            boxes[i] = ax.text(
+                x,
+                y,
+                graph.labels[i],
+                ha="center",
+                va="center",
+                fontsize=10,
+                family="monospace",
+                bbox=_LEAF_STYLE if graph.is_leaf[i] else _FUNCTION_STYLE,
+                zorder=2,
+            )
+        for (node, child), route in layout.routes.items():
+            copies = graph.children[node].count(child)
+            for copy in range(copies):
+                bend = 0.35 * (copy - (copies - 1) / 2)
+                for start, end in pairwise(route):
+                    ax.annotate(
+                        "",
+                        xy=positions[end],
+                        xytext=positions[start],
+                        arrowprops={
+                            "arrowstyle": "-|>" if end == child else "-",
+                            "color": "#333333",
+                            "shrinkA": 1 if start == node else 0,
+                            "shrinkB": 1 if end == child else 0,
+                            "patchA": boxes[start].get_bbox_patch() if start == node else None,
+                            "patchB": boxes[end].get_bbox_patch() if end == child else None,
+                            "connectionstyle": f"arc3,rad={bend}",
+                        },
+                        zorder=3,
+                    )
+        ax.set_xlim(-layout.widest / 2, layout.widest / 2)
+        ax.set_ylim(-(rows - 1) - 0.5, 0.5)
+        ax.set_axis_off()
     return ax

@@ -77,16 +77,19 @@ def jacobian_by_vjp(f: TensorFunction, x: torch.Tensor) -> CountedJacobian:
     Returns
     -------
     CountedJacobian
-        The ``(m, n)`` Jacobian, detached from any graph, and the number of
-        reverse passes, ``m``.
+        The ``(m, n)`` Jacobian, detached from any graph (also when ``f`` uses
+        tensors that require gradients), and the number of reverse passes,
+        ``m``. ``f`` is called on a copy of ``x``, so ``x`` itself is never
+        changed.
 
     Raises
     ------
     TypeError
-        If ``f`` is not callable or does not return a tensor, or ``x`` is not a
-        floating-point tensor.
+        If ``f`` is not callable or does not return a real floating-point
+        tensor, or ``x`` is not a floating-point tensor.
     ValueError
-        If ``x`` or ``f(x)`` is not a non-empty 1-D tensor.
+        If ``x`` or ``f(x)`` is not a non-empty 1-D tensor, or ``x`` is on the
+        ``meta`` device.
 
     Examples
     --------
@@ -98,7 +101,7 @@ def jacobian_by_vjp(f: TensorFunction, x: torch.Tensor) -> CountedJacobian:
     CountedJacobian(matrix=tensor([[3., 2., 0.],
             [1., 1., 1.]]), passes=2)
     """
-    point = require_vector(x).detach()
+    point = require_vector(x).detach().clone()
     forward = torch.func.vjp(_vector_valued(f), point)
     output, pull_back = forward[0], forward[1]
     unit_vectors = torch.eye(output.numel(), dtype=output.dtype, device=output.device)
@@ -108,7 +111,7 @@ def jacobian_by_vjp(f: TensorFunction, x: torch.Tensor) -> CountedJacobian:
         (row,) = pull_back(e_i)
         passes += 1
         rows.append(row)
-    return CountedJacobian(torch.stack(rows), passes)
+    return CountedJacobian(torch.stack(rows).detach(), passes)
 
 
 def jacobian_by_jvp(f: TensorFunction, x: torch.Tensor) -> CountedJacobian:
@@ -129,16 +132,19 @@ def jacobian_by_jvp(f: TensorFunction, x: torch.Tensor) -> CountedJacobian:
     Returns
     -------
     CountedJacobian
-        The ``(m, n)`` Jacobian, detached from any graph, and the number of
-        forward passes, ``n``.
+        The ``(m, n)`` Jacobian, detached from any graph (also when ``f`` uses
+        tensors that require gradients), and the number of forward passes,
+        ``n``. Each pass calls ``f`` on a fresh copy of ``x``, so ``x`` itself
+        is never changed.
 
     Raises
     ------
     TypeError
-        If ``f`` is not callable or does not return a tensor, or ``x`` is not a
-        floating-point tensor.
+        If ``f`` is not callable or does not return a real floating-point
+        tensor, or ``x`` is not a floating-point tensor.
     ValueError
-        If ``x`` or ``f(x)`` is not a non-empty 1-D tensor.
+        If ``x`` or ``f(x)`` is not a non-empty 1-D tensor, or ``x`` is on the
+        ``meta`` device.
 
     Examples
     --------
@@ -157,7 +163,7 @@ def jacobian_by_jvp(f: TensorFunction, x: torch.Tensor) -> CountedJacobian:
     columns = []
     passes = 0
     for e_j in unit_vectors:
-        column = torch.func.jvp(checked_f, (point,), (e_j,))[1]
+        column = torch.func.jvp(checked_f, (point.clone(),), (e_j,))[1]
         passes += 1
         columns.append(column)
-    return CountedJacobian(torch.stack(columns, dim=1), passes)
+    return CountedJacobian(torch.stack(columns, dim=1).detach(), passes)

@@ -8,7 +8,11 @@ import matplotlib.pyplot as plt
 import torch
 from matplotlib.axes import Axes
 
-from autograd_guide._validation import require_differentiable_tensor
+from autograd_guide._validation import (
+    axes_for_drawing,
+    require_axes,
+    require_differentiable_tensor,
+)
 from autograd_guide.gradients import derivative
 
 __all__ = ["plot_function_and_derivative", "use_svg_figures"]
@@ -41,14 +45,18 @@ def plot_function_and_derivative(
     Returns
     -------
     matplotlib.axes.Axes
-        The Axes drawn on; ``ax.figure`` is its figure. Nothing is shown.
+        The Axes drawn on; ``ax.figure`` is its figure. Nothing is shown, and a
+        call that raises leaves no new figure open.
 
     Raises
     ------
     TypeError
-        If ``x`` is not a floating-point tensor or ``labels`` is not two strings.
+        If ``x`` is not a floating-point tensor, ``ax`` is not an Axes,
+        ``labels`` is not two strings, or ``f`` does not return a real
+        floating-point tensor.
     ValueError
-        If ``x`` is not one-dimensional, or ``f(x)`` is not shaped like ``x``.
+        If ``x`` is not one-dimensional or is on the ``meta`` device, or
+        ``f(x)`` is not shaped like ``x``.
 
     Examples
     --------
@@ -58,6 +66,7 @@ def plot_function_and_derivative(
     ['$f(x)$', "$f'(x)$"]
     """
     x = require_differentiable_tensor(x)
+    ax = require_axes(ax)
     if x.dim() != 1:
         raise ValueError(
             f"x must be one-dimensional to be drawn, got shape {tuple(x.shape)}; "
@@ -74,14 +83,13 @@ def plot_function_and_derivative(
         )
     slope = derivative(f, x)
     with torch.no_grad():
-        values = f(x.detach())
-    if ax is None:
-        _, ax = plt.subplots()
-    points = x.detach().double().numpy()
-    ax.plot(points, values.double().numpy(), label=labels[0])
-    ax.plot(points, slope.double().numpy(), label=labels[1], linestyle="--")
-    ax.set_xlabel("$x$")
-    ax.legend()
+        values = f(x.detach().clone())
+    with axes_for_drawing(ax) as ax:
+        points = x.detach().double().cpu().numpy()
+        ax.plot(points, values.double().cpu().numpy(), label=labels[0])
+        ax.plot(points, slope.double().cpu().numpy(), label=labels[1], linestyle="--")
+        ax.set_xlabel("$x$")
+        ax.legend()
     return ax
 
 

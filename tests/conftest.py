@@ -2,7 +2,40 @@
 
 from __future__ import annotations
 
+import signal
+from collections.abc import Iterator
+
 import matplotlib
+import pytest
+from hypothesis import settings
 
 # Tests draw figures without a display; the backend must be chosen before pyplot is imported.
 matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+
+# Property tests: enough examples to find an edge, no deadline (the first call of a torch
+# operation can be slow), and no example database, so that a run does not depend on the last.
+settings.register_profile("autograd-guide", max_examples=50, deadline=None, database=None)
+settings.load_profile("autograd-guide")
+
+
+@pytest.fixture(autouse=True)
+def close_figures() -> Iterator[None]:
+    """Close every figure a test made, so that the next test starts with none open."""
+    yield
+    plt.close("all")
+
+
+@pytest.fixture
+def fail_after_two_seconds() -> Iterator[None]:
+    def interrupt(signum, frame):
+        raise TimeoutError("the call did not return within 2 s")
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    signal.alarm(2)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import torch
 
@@ -99,12 +100,27 @@ def test_passes_several_inputs():
     assert first_nonfinite_module(model, torch.ones(1, 1), torch.ones(1, 1)) is None
 
 
+class GradModeRecorder(torch.nn.Module):
+    """Passes its input on and records whether autograd was recording when it ran."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.grad_enabled: list[bool] = []
+
+    def forward(self, x):
+        self.grad_enabled.append(torch.is_grad_enabled())
+        return x
+
+
 def test_removes_hooks_and_records_no_graph():
-    model = exploding_model()
+    recorder = GradModeRecorder()
+    model = torch.nn.Sequential(exploding_model(), recorder)
     x = torch.tensor([[1.0, -1.0]], requires_grad=True)
-    first_nonfinite_module(model, x)
+    assert torch.is_grad_enabled()
+    assert first_nonfinite_module(model, x) == "0.1"
+    assert recorder.grad_enabled == [False]
     assert all(not m._forward_hooks for m in model.modules())
-    assert x.grad is None
+    assert torch.is_grad_enabled()
 
 
 def test_removes_hooks_when_forward_raises():
@@ -128,3 +144,50 @@ def test_refuses_missing_input():
 def test_refuses_input_that_is_already_not_finite(bad):
     with pytest.raises(ValueError, match="input 1 already holds a NaN or an infinity"):
         first_nonfinite_module(torch.nn.Bilinear(1, 1, 1), torch.ones(1, 1), torch.tensor([[bad]]))
+
+
+class FromNumber(torch.nn.Module):
+    """Makes a tensor of a Python number in its own code, outside any submodule."""
+
+    def forward(self, value):
+        return torch.nn.functional.relu(torch.tensor([value]))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        math.nan,
+        -math.inf,
+        complex(0, math.nan),
+        np.float32("nan"),
+        np.array([1.0, np.inf]),
+        [1.0, [2.0, math.nan]],
+        {"a": (torch.tensor([math.nan]),)},
+        {math.inf},
+    ],
+    ids=[
+        "float",
+        "float inf",
+        "complex",
+        "numpy scalar",
+        "numpy array",
+        "nested list",
+        "dict",
+        "set",
+    ],
+)
+def test_refuses_inputs_of_any_kind_that_are_not_finite(bad):
+    with pytest.raises(ValueError, match="input 0 already holds a NaN or an infinity"):
+        first_nonfinite_module(FromNumber(), bad)
+
+
+def test_a_nan_given_as_a_python_number_is_not_blamed_on_the_model():
+    assert first_nonfinite_module(FromNumber(), 2.0) is None
+    with pytest.raises(ValueError, match="no module is to blame"):
+        first_nonfinite_module(FromNumber(), math.nan)
+
+
+def test_accepts_finite_inputs_of_any_kind():
+    model = torch.nn.Identity()
+    for value in (1.5, 3, np.float64(2.0), np.arange(3), [1.0, {"b": 2}], "text", None):
+        assert first_nonfinite_module(model, value) is None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 import matplotlib.pyplot as plt
 import pytest
@@ -12,12 +11,6 @@ from matplotlib.axes import Axes
 from matplotlib.text import Annotation
 
 from autograd_guide.graph import backward_graph, backward_nodes, plot_backward_graph
-
-
-@pytest.fixture(autouse=True)
-def close_figures() -> Iterator[None]:
-    yield
-    plt.close("all")
 
 
 def linear_layer() -> tuple[torch.Tensor, dict[str, torch.Tensor]]:

@@ -91,9 +91,12 @@ def test_order_zero_gives_values_without_graph():
     assert not result.requires_grad
 
 
-def test_numpy_integer_order_is_accepted():
-    x = torch.tensor([0.5])
-    assert torch.equal(nth_derivative(torch.sin, x, np.int64(2)), nth_derivative(torch.sin, x, 2))
+@pytest.mark.parametrize("numpy_type", ["int64", "int32", "uint8"])
+@pytest.mark.parametrize("n", range(len(SIN_DERIVATIVES)))
+def test_numpy_integer_order_is_accepted(numpy_type, n):
+    x = torch.linspace(-4, 4, 9, dtype=torch.float64)
+    order = getattr(np, numpy_type)(n)
+    torch.testing.assert_close(nth_derivative(torch.sin, x, order), SIN_DERIVATIVES[n](x))
 
 
 @pytest.mark.parametrize("n", [2.0, 1.5, "2", None, True, torch.tensor(2)])

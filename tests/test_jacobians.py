@@ -150,3 +150,35 @@ def test_refuses_non_tensor_output(build):
 def test_refuses_non_callable_f(build):
     with pytest.raises(TypeError, match="pass a function of one tensor"):
         build("sin", torch.ones(2))
+
+
+@pytest.mark.parametrize("build", BUILDERS)
+def test_result_is_detached_when_f_uses_a_tensor_that_requires_grad(build):
+    weight = torch.tensor([2.0, -3.0], requires_grad=True)
+    result = build(lambda t: weight * t.sin(), torch.tensor([0.0, 1.0]))
+    assert not result.matrix.requires_grad
+    assert result.matrix.grad_fn is None
+    torch.testing.assert_close(
+        result.matrix, torch.diag(weight.detach() * torch.tensor([0.0, 1.0]).cos())
+    )
+    assert weight.grad is None
+
+
+def triple_then_square(t):
+    t.mul_(3)
+    return t * t
+
+
+def test_an_in_place_f_does_not_change_x_in_forward_mode():
+    x = torch.tensor([1.0, 2.0])
+    result = jacobian_by_jvp(triple_then_square, x)
+    assert torch.equal(x, torch.tensor([1.0, 2.0]))
+    assert torch.equal(result.matrix, torch.diag(18 * x))
+
+
+def test_an_in_place_f_does_not_change_x_in_reverse_mode():
+    x = torch.tensor([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        jacobian_by_vjp(triple_then_square, x)
+    assert torch.equal(x, torch.tensor([1.0, 2.0]))
+    assert x._version == 0

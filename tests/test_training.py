@@ -65,9 +65,12 @@ def test_linear_regression_data_refuses_wrong_types(kwargs, match):
     ("kwargs", "match"),
     [
         ({"n": 0}, "n must be at least 1, got 0"),
-        ({"noise": -0.1}, "noise must be a finite number at least 0"),
-        ({"noise": math.inf}, "noise must be a finite number at least 0"),
-        ({"bias": math.nan}, "bias must be a finite number, got nan"),
+        ({"noise": -0.1}, r"noise must be a finite number from 0 to 3\.4e\+38, got -0\.1"),
+        ({"noise": math.inf}, r"noise must be a finite number from 0 to 3\.4e\+38, got inf"),
+        (
+            {"bias": math.nan},
+            r"bias must be a finite number of magnitude at most 3\.4e\+38, got nan",
+        ),
     ],
 )
 def test_linear_regression_data_refuses_bad_values(kwargs, match):
@@ -235,3 +238,200 @@ def test_accumulated_gradient_refuses_loss_cut_from_the_graph():
 
     with pytest.raises(ValueError, match="does not depend on any parameter"):
         accumulated_gradient(torch.nn.Linear(1, 1), detached_loss, inputs, targets, 2)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (
+            {"weight": 10**400},
+            "weight must be a finite number of magnitude at most 3.4e.38, got an",
+        ),
+        ({"bias": -(10**400)}, "bias must be a finite number of magnitude at most 3.4e.38, got an"),
+        ({"noise": 10**400}, "noise must be a finite number from 0 to 3.4e.38, got an integer"),
+        (
+            {"weight": 1e39},
+            r"weight must be a finite number of magnitude at most 3.4e.38, got 1e\+39",
+        ),
+        ({"noise": 1e39}, r"noise must be a finite number from 0 to 3.4e.38, got 1e\+39"),
+        ({"weight": 3e38}, "make some targets larger than float32 can hold"),
+        ({"bias": 3.4e38, "weight": 1e38}, "make some targets larger than float32 can hold"),
+        ({"noise": 3e38}, "make some targets larger than float32 can hold"),
+        ({"seed": 2**64}, "seed must be at most 18446744073709551615, got 18446744073709551616"),
+        ({"seed": -(2**63) - 1}, "seed must be at least -9223372036854775808"),
+        ({"seed": 10**400}, "seed must be at most 18446744073709551615, got an integer of about"),
+        ({"n": 2**63}, "n must be at most 2305843009213693951"),
+    ],
+    ids=lambda value: "" if isinstance(value, str) else repr(value)[:40],
+)
+def test_linear_regression_data_refuses_numbers_too_large(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        linear_regression_data(4, **kwargs) if "n" not in kwargs else linear_regression_data(
+            **kwargs
+        )
+
+
+@pytest.mark.parametrize("seed", [-(2**63), -1, 0, 2**63, 2**64 - 1])
+def test_linear_regression_data_accepts_every_seed_torch_accepts(seed):
+    inputs, targets = linear_regression_data(4, seed=seed)
+    expected = torch.randn(4, 1, generator=torch.Generator().manual_seed(seed))
+    assert torch.equal(inputs, expected)
+    assert torch.isfinite(targets).all()
+
+
+def test_linear_regression_data_accepts_the_largest_values_that_stay_finite():
+    _, targets = linear_regression_data(4, weight=1e37, bias=-1e37, noise=0.0)
+    assert torch.isfinite(targets).all()
+
+
+# -- accumulated_gradient: the caller's tensors and the model's gradients -------------------------
+
+
+def model_with_gradients():
+    model = torch.nn.Linear(1, 1)
+    for p in model.parameters():
+        p.grad = torch.full_like(p, 7.0)
+    return model
+
+
+def assert_gradients_are(model, originals):
+    for p, original in zip(model.parameters(), originals, strict=True):
+        assert p.grad is original
+        assert torch.equal(p.grad, torch.full_like(p, 7.0))
+
+
+def test_accumulated_gradient_gives_no_gradient_to_inputs_targets_or_tensors_of_the_loss():
+    inputs, targets = linear_regression_data(8)
+    inputs.requires_grad_(True)
+    targets.requires_grad_(True)
+    scale = torch.tensor(2.0, requires_grad=True)
+
+    def scaled_mse(predictions, part_targets):
+        return scale * torch.nn.functional.mse_loss(predictions, part_targets)
+
+    model = torch.nn.Linear(1, 1)
+    result = accumulated_gradient(model, scaled_mse, inputs, targets, 3)
+    assert inputs.grad is None
+    assert targets.grad is None
+    assert scale.grad is None
+    expected = full_batch_gradient(model, scaled_mse, inputs.detach(), targets.detach())
+    for name in expected:
+        torch.testing.assert_close(result[name], expected[name])
+
+
+def test_accumulated_gradient_works_on_inputs_of_a_graph():
+    leaf = torch.linspace(-1, 1, 6, requires_grad=True)
+    inputs = (2 * leaf).reshape(6, 1)
+    targets = torch.zeros(6, 1)
+    model = torch.nn.Linear(1, 1)
+    result = accumulated_gradient(model, torch.nn.MSELoss(), inputs, targets, 2)
+    expected = full_batch_gradient(model, torch.nn.MSELoss(), inputs.detach(), targets)
+    torch.testing.assert_close(result["weight"], expected["weight"])
+    assert leaf.grad is None
+
+
+@pytest.mark.parametrize("failing_part", [0, 1, 2])
+def test_a_raising_loss_leaves_the_model_s_gradients_as_they_were(failing_part):
+    inputs, targets = linear_regression_data(9)
+    calls = []
+
+    def loss_fn(predictions, part_targets):
+        calls.append(1)
+        if len(calls) == failing_part + 1:
+            raise RuntimeError("loss failed")
+        return torch.nn.functional.mse_loss(predictions, part_targets)
+
+    model = model_with_gradients()
+    originals = [p.grad for p in model.parameters()]
+    with pytest.raises(RuntimeError, match="loss failed"):
+        accumulated_gradient(model, loss_fn, inputs, targets, 3)
+    assert_gradients_are(model, originals)
+
+
+@pytest.mark.parametrize(
+    ("loss_fn", "error"),
+    [
+        (lambda p, t: ((p - t) ** 2).sum(dim=1), TypeError),
+        (lambda p, t: torch.nn.functional.mse_loss(p.detach(), t), ValueError),
+        (lambda p, t: torch.nn.functional.mse_loss(p, t) * 1j, TypeError),
+        (lambda p, t: torch.nn.functional.mse_loss(p, t).item(), TypeError),
+    ],
+    ids=["not one element", "detached", "complex", "float"],
+)
+def test_a_refused_loss_leaves_the_model_s_gradients_as_they_were(loss_fn, error):
+    inputs, targets = linear_regression_data(6)
+    model = model_with_gradients()
+    originals = [p.grad for p in model.parameters()]
+    with pytest.raises(error):
+        accumulated_gradient(model, loss_fn, inputs, targets, 2)
+    assert_gradients_are(model, originals)
+
+
+def test_a_loss_that_depends_on_no_parameter_is_refused_and_leaves_gradients():
+    inputs, targets = linear_regression_data(6)
+    other = torch.tensor(1.0, requires_grad=True)
+    model = model_with_gradients()
+    originals = [p.grad for p in model.parameters()]
+    with pytest.raises(ValueError, match="does not depend on any parameter"):
+        accumulated_gradient(model, lambda p, t: other * t.mean(), inputs, targets, 2)
+    assert_gradients_are(model, originals)
+    assert other.grad is None
+
+
+@pytest.mark.parametrize(
+    ("args", "match"),
+    [
+        pytest.param((torch.ones(4), torch.ones(3, 1), 2), "hold 4 examples", id="mismatch"),
+        pytest.param((torch.ones(4, 1), torch.ones(4, 1), 5), "at most", id="too many parts"),
+        pytest.param((torch.ones(0, 1), torch.ones(0, 1), 1), "no examples", id="empty batch"),
+    ],
+)
+def test_refused_arguments_leave_the_model_s_gradients_as_they_were(args, match):
+    model = model_with_gradients()
+    originals = [p.grad for p in model.parameters()]
+    with pytest.raises(ValueError, match=match):
+        accumulated_gradient(model, torch.nn.MSELoss(), *args)
+    assert_gradients_are(model, originals)
+
+
+def test_accumulated_gradient_explains_an_empty_batch():
+    with pytest.raises(ValueError, match=r"hold no examples.*pass a batch of at least one example"):
+        accumulated_gradient(
+            torch.nn.Linear(1, 1), torch.nn.MSELoss(), torch.ones(0, 1), torch.ones(0, 1), 1
+        )
+
+
+def test_accumulated_gradient_names_inference_mode_as_the_cause():
+    model = model_with_gradients()
+    originals = [p.grad for p in model.parameters()]
+    inputs, targets = linear_regression_data(4)
+    with torch.inference_mode(), pytest.raises(ValueError, match="call it outside that block"):
+        accumulated_gradient(model, torch.nn.MSELoss(), inputs, targets, 2)
+    assert_gradients_are(model, originals)
+
+
+def test_accumulated_gradient_refuses_a_model_built_in_inference_mode():
+    with torch.inference_mode():
+        model = torch.nn.Linear(1, 1)
+    inputs, targets = linear_regression_data(4)
+    with pytest.raises(
+        ValueError, match=r"parameter 'weight' was created inside torch\.inference_mode"
+    ):
+        accumulated_gradient(model, torch.nn.MSELoss(), inputs, targets, 2)
+
+
+def test_accumulated_gradient_accepts_data_made_in_inference_mode():
+    with torch.inference_mode():
+        inputs, targets = linear_regression_data(6)
+    model = torch.nn.Linear(1, 1)
+    result = accumulated_gradient(model, torch.nn.MSELoss(), inputs, targets, 2)
+    expected = full_batch_gradient(model, torch.nn.MSELoss(), inputs.clone(), targets.clone())
+    for name in expected:
+        torch.testing.assert_close(result[name], expected[name])
+
+
+def test_accumulated_gradient_refuses_a_model_without_trainable_parameters():
+    model = torch.nn.Linear(1, 1).requires_grad_(False)
+    inputs, targets = linear_regression_data(4)
+    with pytest.raises(ValueError, match=r"no parameter that requires gradients.*requires_grad_"):
+        accumulated_gradient(model, torch.nn.MSELoss(), inputs, targets, 2)
