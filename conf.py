@@ -55,6 +55,7 @@ extensions = [
     "mathml",
     "sphinx_togglebutton",
     "book_languages",
+    "warned_pages",
     "helper_source",
     "execution_cache",
     "figure_alt",
