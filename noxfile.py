@@ -157,25 +157,38 @@ def linkcheck(session: nox.Session) -> None:
     session.run(*sphinx_command("linkcheck", "en", *WITHOUT_EXECUTION, *session.posargs))
 
 
+def translation_commands(
+    root: Path = ROOT, build: Path | None = None, source: Path | None = None
+) -> list[list[str]]:
+    """Return the commands that bring the catalogs in ``source/locale`` up to date with the pages.
+
+    The first extracts the English messages of each page into
+    ``<build>/gettext/en/<page>.pot``; the second updates the catalogs from
+    them (see ``sphinxext/catalogs.py``). The tests of the translation loop
+    run these same commands on scratch pages.
+    """
+    build = build or root / "_build"
+    source = source or root / "docs"
+    extract = sphinx_command(
+        "gettext",
+        "en",
+        *WITHOUT_EXECUTION,  # messages do not depend on outputs
+        root=root,
+        build=build,
+        source=source,
+    )
+    update = [
+        "python",
+        str(root / "sphinxext" / "catalogs.py"),
+        str(build / "gettext" / "en"),
+        str(source / "locale"),
+    ]
+    return [extract, update]
+
+
 @nox.session(python=PYTHON)
 def translations(session: nox.Session) -> None:
     """Extract the English messages and update the Chinese catalogs to match them."""
     install(session, "docs")
-    session.run(
-        "sphinx-build",
-        "--builder=gettext",
-        f"--conf-dir={ROOT}",
-        *WITHOUT_EXECUTION,  # messages do not depend on outputs
-        "--quiet",
-        "docs",
-        str(BUILD / "gettext"),
-    )
-    session.run(
-        "sphinx-intl",
-        "update",
-        f"--pot-dir={BUILD / 'gettext'}",
-        "--locale-dir=docs/locale",
-        "--language=zh_CN",
-        "--line-width=-1",  # one line per message, so diffs show whole messages
-        *session.posargs,
-    )
+    for command in translation_commands():
+        session.run(*command)
