@@ -53,6 +53,7 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.doctest",
     "mathml",
+    "line_breaking",
     "sphinx_togglebutton",
     "book_languages",
     "warned_pages",

@@ -12,6 +12,8 @@ from types import SimpleNamespace
 import nbformat
 import pytest
 from babel.messages.catalog import Catalog
+from docutils import nodes
+from docutils.core import publish_doctree
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "sphinxext"))
@@ -22,6 +24,7 @@ from catalogs import Project, new_catalog, read_catalog, update_catalog, write_c
 from execution_cache import create_cache, environment_fingerprint, runtime_versions  # noqa: E402
 from helper_source import source_without_docstring  # noqa: E402
 from light_pages import icon_codepoints, stylesheet_codepoints, without_script  # noqa: E402
+from line_breaking import keep_punctuation_together  # noqa: E402
 from mathml import latex_to_mathml  # noqa: E402
 from notebook_downloads import _with_outputs, translate_markdown  # noqa: E402
 
@@ -242,3 +245,13 @@ def test_a_catalog_whose_messages_did_not_change_is_not_written(tmp_path):
     before = po.read_bytes()
     assert update_catalog(pot, po, "page", "zh_CN", PROJECT).status == "unchanged"
     assert po.read_bytes() == before
+
+
+def test_punctuation_is_kept_on_the_line_of_the_formula_or_code_it_follows():
+    # The full-width marks are the point of the test.
+    text = "梯度为 :math:`2x`。对 ``x.grad``，以及（:math:`y`）和 `link <https://x.org>`__ 。"  # noqa: RUF001
+    document = publish_doctree(text)
+    keep_punctuation_together(document)
+    kept = [span.astext() for span in document.findall(nodes.inline)]
+    assert kept == ["2x。", "x.grad，", "（y）"]  # noqa: RUF001
+    assert document.astext().replace(" ", "") == "梯度为2x。对x.grad，以及（y）和link。"  # noqa: RUF001
