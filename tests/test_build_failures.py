@@ -322,6 +322,11 @@ def translate(tmp_path: Path, source: Path) -> subprocess.CompletedProcess[str]:
 
 def test_the_translation_loop_says_what_to_do_at_each_step(source, tmp_path):
     write(source / "index.md", PROSE_PAGE)
+    (source / "locale/zh_CN/LC_MESSAGES").mkdir(parents=True)
+    [warning] = warnings(build(source, tmp_path, language="zh_CN"))
+    assert BEHIND in warning
+    assert f"{CATALOG} does not exist yet" in warning
+
     result = translate(tmp_path, source)
     assert result.returncode == 0, result.stderr
     assert f"Created {CATALOG}" in result.stdout
