@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import json
 import os
 import shutil
@@ -18,6 +19,9 @@ from docutils.core import publish_doctree
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "sphinxext"))
 
+import book_languages  # noqa: E402
+import catalogs  # noqa: E402
+import line_breaking  # noqa: E402
 from accessible_theme import label_summaries, toggle_label_script  # noqa: E402
 from book_languages import counterpart_links, difference, shortened  # noqa: E402
 from catalogs import Project, new_catalog, read_catalog, update_catalog, write_catalog  # noqa: E402
@@ -255,3 +259,8 @@ def test_punctuation_is_kept_on_the_line_of_the_formula_or_code_it_follows():
     kept = [span.astext() for span in document.findall(nodes.inline)]
     assert kept == ["2x。", "x.grad，", "（y）"]  # noqa: RUF001
     assert document.astext().replace(" ", "") == "梯度为2x。对x.grad，以及（y）和link。"  # noqa: RUF001
+
+
+@pytest.mark.parametrize("module", [book_languages, catalogs, line_breaking])
+def test_the_examples_in_the_docstrings_hold(module):
+    assert doctest.testmod(module).failed == 0
