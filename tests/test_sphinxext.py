@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import doctest
 import json
 import os
 import shutil
 import sys
+from doctest import testmod
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -28,7 +28,6 @@ from catalogs import Project, new_catalog, read_catalog, update_catalog, write_c
 from execution_cache import create_cache, environment_fingerprint, runtime_versions  # noqa: E402
 from helper_source import source_without_docstring  # noqa: E402
 from light_pages import icon_codepoints, stylesheet_codepoints, without_script  # noqa: E402
-from line_breaking import keep_punctuation_together  # noqa: E402
 from mathml import latex_to_mathml  # noqa: E402
 from notebook_downloads import _with_outputs, translate_markdown  # noqa: E402
 
@@ -108,77 +107,6 @@ def test_language_switch_links_climb_to_the_other_language():
     )
 
 
-def test_sidebar_toggles_get_a_label():
-    html = '<details><summary><span class="toctree-toggle"></span></summary></details>'
-    assert '<summary aria-label="展开 &amp; 收起">' in label_summaries(html, "展开 & 收起")
-
-
-def test_the_toggle_label_is_quoted_for_javascript():
-    label = '展开或收起 "参考答案"'
-    script = toggle_label_script(label)
-    assert f'setAttribute("aria-label", {json.dumps(label)})' in script
-
-
-def test_the_icon_script_is_dropped_and_nothing_else():
-    head = (
-        '<script defer src="_static/scripts/fontawesome.js?digest=1"></script>\n'
-        '<script defer src="_static/scripts/bootstrap.js?digest=1"></script>'
-    )
-    assert without_script(head, "scripts/fontawesome.js") == (
-        '<script defer src="_static/scripts/bootstrap.js?digest=1"></script>'
-    )
-
-
-def test_icon_codepoints_are_read_from_the_stylesheet():
-    css = '.fa-magnifying-glass,.fa-search{--fa:"\\f002"}.fa-bars{--fa:"\\f0c9"}'
-    assert icon_codepoints(css) == {
-        "fa-magnifying-glass": 0xF002,
-        "fa-search": 0xF002,
-        "fa-bars": 0xF0C9,
-    }
-
-
-def test_icons_drawn_by_the_stylesheet_itself_are_kept():
-    css = '--pst-icon-info-circle:"\uf05a";--pst-icon-bell:"\\f0f3";color:red'
-    assert stylesheet_codepoints(css) == {0xF05A, 0xF0F3}
-
-
-def test_markdown_cells_are_translated_block_by_block():
-    catalog = Catalog(locale="zh_CN")
-    catalog.add("Detaching", "分离")
-    catalog.add("A paragraph that spans two lines.", "跨两行的段落。")
-    catalog.add("first item", "第一项")
-    catalog.add("Solution", "参考答案")
-    catalog.add("The explanation.", "解释。")
-    markdown = (
-        "## Detaching\n\nA paragraph that\nspans two lines.\n\n- first item\n- second item\n\n"
-        ":::{admonition} Solution\n:class: dropdown\n\nThe explanation.\n:::\n\n"
-        "```python\nA paragraph that spans two lines.\n```"
-    )
-    assert translate_markdown(markdown, catalog) == (
-        "## 分离\n\n跨两行的段落。\n\n- 第一项\n- second item\n\n"
-        ":::{admonition} 参考答案\n:class: dropdown\n\n解释。\n:::\n\n"
-        "```python\nA paragraph that spans two lines.\n```"
-    )
-
-
-def _notebook(execution_count: int | None) -> nbformat.NotebookNode:
-    cell = nbformat.v4.new_code_cell("1 + 1", execution_count=execution_count)
-    if execution_count is not None:
-        cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"})]
-    return nbformat.v4.new_notebook(cells=[cell])
-
-
-def test_a_notebook_missing_from_the_cache_keeps_the_outputs_it_was_executed_with(tmp_path):
-    config = SimpleNamespace(nb_execution_mode="cache", nb_execution_cache_path=str(tmp_path))
-    app = SimpleNamespace(config=config)
-    executed = _notebook(execution_count=1)
-    assert _with_outputs(app, executed) is executed
-    with pytest.raises(KeyError):
-        _with_outputs(app, _notebook(execution_count=None))
-    assert _open_files_below(tmp_path) == []
-
-
 def test_messages_that_begin_alike_are_shown_apart():
     opening = "Gradients flow backwards through every operation that autograd recorded, "
     first, second = shortened([opening + "one step at a time.", opening + "from the output."])
@@ -255,7 +183,7 @@ def test_punctuation_is_kept_on_the_line_of_the_formula_or_code_it_follows():
     # The full-width marks are the point of the test.
     text = "梯度为 :math:`2x`。对 ``x.grad``，以及（:math:`y`）和 `link <https://x.org>`__ 。"  # noqa: RUF001
     document = publish_doctree(text)
-    keep_punctuation_together(document)
+    line_breaking.keep_punctuation_together(document)
     kept = [span.astext() for span in document.findall(nodes.inline)]
     assert kept == ["2x。", "x.grad，", "（y）"]  # noqa: RUF001
     assert document.astext().replace(" ", "") == "梯度为2x。对x.grad，以及（y）和link。"  # noqa: RUF001
@@ -263,4 +191,75 @@ def test_punctuation_is_kept_on_the_line_of_the_formula_or_code_it_follows():
 
 @pytest.mark.parametrize("module", [book_languages, catalogs, line_breaking])
 def test_the_examples_in_the_docstrings_hold(module):
-    assert doctest.testmod(module).failed == 0
+    assert testmod(module).failed == 0
+
+
+def test_sidebar_toggles_get_a_label():
+    html = '<details><summary><span class="toctree-toggle"></span></summary></details>'
+    assert '<summary aria-label="展开 &amp; 收起">' in label_summaries(html, "展开 & 收起")
+
+
+def test_the_toggle_label_is_quoted_for_javascript():
+    label = '展开或收起 "参考答案"'
+    script = toggle_label_script(label)
+    assert f'setAttribute("aria-label", {json.dumps(label)})' in script
+
+
+def test_the_icon_script_is_dropped_and_nothing_else():
+    head = (
+        '<script defer src="_static/scripts/fontawesome.js?digest=1"></script>\n'
+        '<script defer src="_static/scripts/bootstrap.js?digest=1"></script>'
+    )
+    assert without_script(head, "scripts/fontawesome.js") == (
+        '<script defer src="_static/scripts/bootstrap.js?digest=1"></script>'
+    )
+
+
+def test_icon_codepoints_are_read_from_the_stylesheet():
+    css = '.fa-magnifying-glass,.fa-search{--fa:"\\f002"}.fa-bars{--fa:"\\f0c9"}'
+    assert icon_codepoints(css) == {
+        "fa-magnifying-glass": 0xF002,
+        "fa-search": 0xF002,
+        "fa-bars": 0xF0C9,
+    }
+
+
+def test_icons_drawn_by_the_stylesheet_itself_are_kept():
+    css = '--pst-icon-info-circle:"\uf05a";--pst-icon-bell:"\\f0f3";color:red'
+    assert stylesheet_codepoints(css) == {0xF05A, 0xF0F3}
+
+
+def test_markdown_cells_are_translated_block_by_block():
+    catalog = Catalog(locale="zh_CN")
+    catalog.add("Detaching", "分离")
+    catalog.add("A paragraph that spans two lines.", "跨两行的段落。")
+    catalog.add("first item", "第一项")
+    catalog.add("Solution", "参考答案")
+    catalog.add("The explanation.", "解释。")
+    markdown = (
+        "## Detaching\n\nA paragraph that\nspans two lines.\n\n- first item\n- second item\n\n"
+        ":::{admonition} Solution\n:class: dropdown\n\nThe explanation.\n:::\n\n"
+        "```python\nA paragraph that spans two lines.\n```"
+    )
+    assert translate_markdown(markdown, catalog) == (
+        "## 分离\n\n跨两行的段落。\n\n- 第一项\n- second item\n\n"
+        ":::{admonition} 参考答案\n:class: dropdown\n\n解释。\n:::\n\n"
+        "```python\nA paragraph that spans two lines.\n```"
+    )
+
+
+def _notebook(execution_count: int | None) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell("1 + 1", execution_count=execution_count)
+    if execution_count is not None:
+        cell.outputs = [nbformat.v4.new_output("execute_result", {"text/plain": "2"})]
+    return nbformat.v4.new_notebook(cells=[cell])
+
+
+def test_a_notebook_missing_from_the_cache_keeps_the_outputs_it_was_executed_with(tmp_path):
+    config = SimpleNamespace(nb_execution_mode="cache", nb_execution_cache_path=str(tmp_path))
+    app = SimpleNamespace(config=config)
+    executed = _notebook(execution_count=1)
+    assert _with_outputs(app, executed) is executed
+    with pytest.raises(KeyError):
+        _with_outputs(app, _notebook(execution_count=None))
+    assert _open_files_below(tmp_path) == []

@@ -26,6 +26,11 @@ PAGES = site_pages("zh_CN")
 # that they are read too.
 LINE_STARTS = """
 (marks) => {
+  // Sections a reader has not scrolled to may be left unlaid out
+  // (content-visibility); lay every line out to measure it.
+  document.querySelectorAll("section").forEach((section) => {
+    section.style.contentVisibility = "visible";
+  });
   document.querySelectorAll("details").forEach((details) => { details.open = true; });
   document.querySelectorAll(".toggle-hidden").forEach((hidden) => {
     hidden.classList.remove("toggle-hidden");
