@@ -6,7 +6,7 @@ import json
 import os
 import shutil
 import sys
-from doctest import testmod
+from doctest import testmod as run_examples
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -191,7 +191,7 @@ def test_punctuation_is_kept_on_the_line_of_the_formula_or_code_it_follows():
 
 @pytest.mark.parametrize("module", [book_languages, catalogs, line_breaking])
 def test_the_examples_in_the_docstrings_hold(module):
-    assert testmod(module).failed == 0
+    assert run_examples(module).failed == 0
 
 
 def test_sidebar_toggles_get_a_label():
