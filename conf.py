@@ -53,8 +53,10 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.doctest",
     "mathml",
+    "line_breaking",
     "sphinx_togglebutton",
     "book_languages",
+    "warned_pages",
     "helper_source",
     "execution_cache",
     "figure_alt",
@@ -88,9 +90,12 @@ gettext_uuid = False
 nb_execution_mode = "cache"
 # The package the pages import, and its distribution name.
 executed_package = ("autograd_guide", "autograd-guide")
-# A cell that raises fails the build and names the page; cells whose point is
-# the error carry the raises-exception tag.
-nb_execution_raise_on_error = True
+# A cell that raises gives a warning that names the page and shows the cell
+# and its error, and the build (run with -W) fails; cells whose point is the
+# error carry the raises-exception tag. Raising at once would stop sooner, but
+# when pages are read in parallel Sphinx then drops what the page logged, the
+# cell's error with it, and names only the page.
+nb_execution_raise_on_error = False
 nb_execution_show_tb = True
 nb_execution_timeout = 300
 nb_merge_streams = True

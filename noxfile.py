@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import runpy
 import shlex
-import shutil
 from pathlib import Path
 
 import nox
@@ -47,15 +46,23 @@ def install(session: nox.Session, *groups: str, package: bool = True) -> None:
 
 
 def sphinx_command(
-    builder: str, language: str, *extra: str, root: Path = ROOT, build: Path | None = None
+    builder: str,
+    language: str,
+    *extra: str,
+    root: Path = ROOT,
+    build: Path | None = None,
+    source: Path | None = None,
 ) -> list[str]:
     """Return the command that builds the book in ``root`` with one builder in one language.
 
     The output goes to ``<build>/<builder>/<language>``, ``build`` being
-    ``root/_build`` unless given. ``nox -s bench`` times this same command, and
-    the reproducibility test runs it into a scratch folder.
+    ``root/_build`` unless given; the pages are read from ``source``, or
+    ``root/docs``. ``nox -s bench`` times this same command, the
+    reproducibility test runs it into a scratch folder, and the tests of the
+    build's failures run it on scratch pages.
     """
     build = build or root / "_build"
+    source = source or root / "docs"
     return [
         "sphinx-build",
         f"--builder={builder}",
@@ -68,23 +75,16 @@ def sphinx_command(
         "--nitpicky",  # every cross-reference must resolve
         "--quiet",
         *extra,
-        str(root / "docs"),
+        str(source),
         str(build / builder / language),
     ]
 
 
 def sphinx_build(session: nox.Session, builder: str, language: str, *extra: str) -> None:
     """Build the book with one builder in one language into ``_build/<builder>/<language>``."""
-    doctrees = BUILD / "doctrees" / builder / language
-    try:
-        session.run(*sphinx_command(builder, language, *extra))
-    except nox.command.CommandFailed:
-        # Sphinx keeps its environment after a failed build and would not read
-        # the unchanged pages again, so their warnings would not come back and
-        # the next build would pass. Forgetting the environment makes it fail
-        # again until the cause is fixed.
-        shutil.rmtree(doctrees, ignore_errors=True)
-        raise
+    # A failed build keeps what it read; sphinxext/warned_pages.py makes the
+    # next build read the pages that warned again, so it fails the same way.
+    session.run(*sphinx_command(builder, language, *extra))
 
 
 @nox.session(python=PYTHON)
@@ -157,25 +157,38 @@ def linkcheck(session: nox.Session) -> None:
     session.run(*sphinx_command("linkcheck", "en", *WITHOUT_EXECUTION, *session.posargs))
 
 
+def translation_commands(
+    root: Path = ROOT, build: Path | None = None, source: Path | None = None
+) -> list[list[str]]:
+    """Return the commands that bring the catalogs in ``source/locale`` up to date with the pages.
+
+    The first extracts the English messages of each page into
+    ``<build>/gettext/en/<page>.pot``; the second updates the catalogs from
+    them (see ``sphinxext/catalogs.py``). The tests of the translation loop
+    run these same commands on scratch pages.
+    """
+    build = build or root / "_build"
+    source = source or root / "docs"
+    extract = sphinx_command(
+        "gettext",
+        "en",
+        *WITHOUT_EXECUTION,  # messages do not depend on outputs
+        root=root,
+        build=build,
+        source=source,
+    )
+    update = [
+        "python",
+        str(root / "sphinxext" / "catalogs.py"),
+        str(build / "gettext" / "en"),
+        str(source / "locale"),
+    ]
+    return [extract, update]
+
+
 @nox.session(python=PYTHON)
 def translations(session: nox.Session) -> None:
     """Extract the English messages and update the Chinese catalogs to match them."""
     install(session, "docs")
-    session.run(
-        "sphinx-build",
-        "--builder=gettext",
-        f"--conf-dir={ROOT}",
-        *WITHOUT_EXECUTION,  # messages do not depend on outputs
-        "--quiet",
-        "docs",
-        str(BUILD / "gettext"),
-    )
-    session.run(
-        "sphinx-intl",
-        "update",
-        f"--pot-dir={BUILD / 'gettext'}",
-        "--locale-dir=docs/locale",
-        "--language=zh_CN",
-        "--line-width=-1",  # one line per message, so diffs show whole messages
-        *session.posargs,
-    )
+    for command in translation_commands():
+        session.run(*command)

@@ -1,10 +1,21 @@
 """Sphinx extension: one English source, a Chinese build that must be complete.
 
 For every page read in a translated build, the English messages of the page are
-compared with its gettext catalog (``<locale_dirs>/<language>/LC_MESSAGES/<page>.po``),
-and a warning names each message that is missing, empty or fuzzy, and each
-catalog entry the page no longer has. The nox ``docs`` session builds with
-``-W``, so any of these fails the build.
+compared with its gettext catalog (``<locale_dirs>/<language>/LC_MESSAGES/<page>.po``).
+Once all pages are read, the build warns, in this order:
+
+1. once, about every catalog that is behind its English page (a message the
+   catalog lacks, one it has that the page lost, a page with no catalog),
+   naming the command that updates them, ``nox -s translations``, and showing
+   what changed;
+2. for each up-to-date catalog, about its untranslated messages, its fuzzy
+   ones (with the words that changed in the English), translated messages
+   that kept their ``#|`` lines, and displayed formulas translated
+   differently from the English; one warning for each, saying what to do.
+
+The problems found are kept with the environment, so a page that is not read
+again still reports them. The nox ``docs`` session builds with ``-W``, so any
+of these fails the build.
 
 It gives every page a link to the same page in the other language
 (``language_links`` in the template context, shown by the
@@ -17,14 +28,17 @@ the labels of toggles).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher, get_close_matches
 from pathlib import Path
 from typing import Any
 
-from babel.messages.catalog import Catalog
-from babel.messages.pofile import read_po
+from catalogs import previous_message, read_catalog
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
 from sphinx.locale import get_translation
 from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
@@ -44,32 +58,219 @@ def catalog_file(srcdir: str | Path, config: Config, docname: str) -> Path:
     return Path(srcdir, config.locale_dirs[0], language, "LC_MESSAGES", f"{domain}.po")
 
 
-def read_catalog(path: Path) -> Catalog:
-    """Read a ``.po`` file."""
-    with path.open("rb") as po_file:
-        return read_po(po_file)
+def shown_path(path: Path) -> str:
+    """Return ``path`` as a person can paste it where they ran the build (the repository's root)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
-def _shorten(message: str, width: int = 70) -> str:
-    flat = " ".join(message.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
+def shortened(messages: Sequence[str], width: int = 70) -> list[str]:
+    """Return each message cut to about ``width`` characters, but still told apart from the others.
+
+    A message that begins like another one for ``width`` characters or more
+    also shows the words around the first place where the two differ.
+
+    Examples
+    --------
+    >>> shortened(["Short.", "Take x = 1 and compute the gradient."], width=20)
+    ['Short.', 'Take x = 1 and comp…']
+    >>> shortened(["Take x = 1 and compute the gradient.", "Take x = 1 and compute y."], width=20)
+    ['Take x = 1 and comp…pute the gradie…', 'Take x = 1 and comp…pute y.']
+    """
+    flat = [" ".join(message.split()) for message in messages]
+    result = []
+    for number, message in enumerate(flat):
+        if len(message) <= width:
+            result.append(message)
+            continue
+        head = message[: width - 1] + "…"
+        others = flat[:number] + flat[number + 1 :]
+        shared = max((_common_length(message, other) for other in others), default=0)
+        if shared >= width - 1:
+            around = message[shared - 5 : shared + 10]
+            head += around + ("…" if shared + 10 < len(message) else "")
+        result.append(head)
+    return result
+
+
+def _common_length(first: str, second: str) -> int:
+    """Return how many characters ``first`` and ``second`` share at their start."""
+    for position, (one, other) in enumerate(zip(first, second, strict=False)):
+        if one != other:
+            return position
+    return min(len(first), len(second))
+
+
+def difference(old: str, new: str, context: int = 5, width: int = 200) -> str:
+    """Return ``new`` with the words that changed from ``old`` marked, and a few words around them.
+
+    A changed run of words reads ``[old → new]``, an added one ``[+ new]``,
+    a removed one ``[- old]``; ``context`` words are kept on each side.
+
+    Examples
+    --------
+    >>> difference("Gradients flow through the whole graph, but we only see the leaves.",
+    ...            "Gradients flow through the entire graph, but we only see the leaves.")
+    'Gradients flow through the [whole → entire] graph, but we only see…'
+    >>> difference("Take x = 1.", "Take x = 1, then y = 2.")
+    'Take x = [1. → 1, then y = 2.]'
+    """
+    old_words, new_words = old.split(), new.split()
+    opcodes = SequenceMatcher(None, old_words, new_words, autojunk=False).get_opcodes()
+    parts: list[str] = []
+    for number, (tag, i1, i2, j1, j2) in enumerate(opcodes):
+        removed, added = " ".join(old_words[i1:i2]), " ".join(new_words[j1:j2])
+        if tag == "replace":
+            parts.append(f"[{removed} → {added}]")
+        elif tag == "insert":
+            parts.append(f"[+ {added}]")
+        elif tag == "delete":
+            parts.append(f"[- {removed}]")
+        else:
+            words = new_words[j1:j2]
+            before = " ".join(words[:context])
+            after = " ".join(words[-context:])
+            if number == 0 and len(words) > context:
+                parts.append("…" + after)
+            elif number == len(opcodes) - 1 and len(words) > context:
+                parts.append(before + "…")
+            elif 0 < number < len(opcodes) - 1 and len(words) > 2 * context:
+                parts.append(f"{before} … {after}")
+            else:
+                parts.append(added)
+    text = " ".join(parts)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _listed(shown: Sequence[str], total: int) -> str:
+    quoted = "; ".join(f'"{text}"' for text in shown[:SHOWN_PER_PAGE])
+    more = total - min(len(shown), SHOWN_PER_PAGE)
+    return quoted + (f"; and {more} more" if more > 0 else "")
+
+
+@dataclass
+class CatalogProblems:
+    """What a page's catalog lacks, as the Chinese (or any translated) build found it."""
+
+    catalog: str
+    # The catalog is behind the English page: `nox -s translations` fixes these.
+    no_catalog: bool = False
+    messages: int = 0
+    changed: list[tuple[str, str]] = field(default_factory=list)
+    new: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    # Work for the translator, once the catalog is up to date.
+    untranslated: list[str] = field(default_factory=list)
+    fuzzy: list[tuple[str | None, str]] = field(default_factory=list)
+    previous_left: list[str] = field(default_factory=list)
+    formulas: list[str] = field(default_factory=list)
+
+    @property
+    def behind(self) -> bool:
+        """Whether the catalog lacks messages of its page or has some the page lost."""
+        return self.no_catalog or bool(self.changed or self.new or self.removed)
+
+    def describe_behind(self) -> list[str]:
+        """Return one line per kind of difference between the page and its catalog."""
+        if self.no_catalog:
+            return [f"  {self.catalog} does not exist yet; its page has {self.messages} messages"]
+        lines = [f"  {self.catalog}:"]
+        if self.changed:
+            shown = [difference(old, new) for old, new in self.changed]
+            lines.append(f"    changed: {_listed(shown, len(shown))}")
+        if self.new:
+            lines.append(f"    new: {_listed(shortened(self.new), len(self.new))}")
+        if self.removed:
+            shown = shortened(self.removed)
+            lines.append(f"    no longer on the page: {_listed(shown, len(shown))}")
+        return lines
+
+    def translator_warnings(self) -> list[tuple[str, str]]:
+        """Return one warning (subtype, text) per kind of work left, each saying what to do."""
+        warnings = []
+        if self.untranslated:
+            count = len(self.untranslated)
+            warnings.append(
+                (
+                    "untranslated",
+                    f"{_counted(count, 'untranslated message')} in {self.catalog}: "
+                    f"{_listed(shortened(self.untranslated), count)}. "
+                    f"Write {'its' if count == 1 else 'their'} msgstr.",
+                )
+            )
+        if self.fuzzy:
+            shown = [
+                difference(previous, current) if previous else shortened([current])[0]
+                for previous, current in self.fuzzy
+            ]
+            count = len(self.fuzzy)
+            one = count == 1
+            warnings.append(
+                (
+                    "fuzzy",
+                    f"{_counted(count, 'fuzzy message')} in {self.catalog}, whose English "
+                    f"changed since {'it was' if one else 'they were'} translated: "
+                    f"{_listed(shown, count)}. Bring {'its' if one else 'each'} msgstr up to "
+                    "date with the new English (the `#|` lines show the old), then delete "
+                    "the `#, fuzzy` line and the `#|` lines.",
+                )
+            )
+        if self.previous_left:
+            count = len(self.previous_left)
+            one = count == 1
+            warnings.append(
+                (
+                    "previous",
+                    f"{_counted(count, 'translated message')} in {self.catalog} still "
+                    f"{'has' if one else 'have'} `#|` lines, the English of an earlier "
+                    f"version: {_listed(shortened(self.previous_left), count)}. "
+                    "Delete the `#|` lines.",
+                )
+            )
+        if self.formulas:
+            count = len(self.formulas)
+            one = count == 1
+            warnings.append(
+                (
+                    "formula",
+                    f"{_counted(count, 'displayed formula')} in {self.catalog} "
+                    f"{'is' if one else 'are'} translated differently from the English: "
+                    f"{_listed(shortened(self.formulas), count)}. A displayed formula's "
+                    "msgstr must equal its msgid; put words in the text around it.",
+                )
+            )
+        return warnings
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _problems(app: Sphinx) -> dict[str, CatalogProblems]:
+    env = app.env
+    if not hasattr(env, "catalog_problems"):
+        env.catalog_problems = {}  # type: ignore[attr-defined]
+    problems: dict[str, CatalogProblems] = env.catalog_problems  # type: ignore[attr-defined]
+    return problems
 
 
 class CheckCatalogCompleteness(SphinxTransform):
-    """Warn about English messages of a page that its catalog does not translate."""
+    """Compare the English messages of a page with its catalog, and keep what is wrong."""
 
     # Sphinx's Locale transform runs at 20 and replaces the English text; the
     # English messages must be collected before it.
     default_priority = 19
 
     def apply(self, **kwargs: object) -> None:
-        """Compare the page's messages with its catalog and warn about the gaps."""
+        """Compare the page's messages with its catalog, to be reported once all pages are read."""
         language = self.config.language
         if language == SOURCE_LANGUAGE or self.app.builder.name == "gettext":
             return
         docname = self.env.docname
         catalog_path = catalog_file(self.env.srcdir, self.config, docname)
-        relative = catalog_path.relative_to(self.env.srcdir)
+        problems = CatalogProblems(shown_path(catalog_path))
         front_matter = _front_matter(self.document)
         found = [
             (node, message)
@@ -77,22 +278,10 @@ class CheckCatalogCompleteness(SphinxTransform):
             if front_matter is None or front_matter not in _ancestors(node)
         ]
         messages = dict.fromkeys(message for _, message in found)
-        # A displayed formula's translation is parsed as text, not as math:
-        # any change to it breaks the formula. Formulas must read the same in
-        # every language.
-        formulas = {message for node, message in found if isinstance(node, nodes.math_block)}
         if not catalog_path.is_file():
             if messages:
-                logger.warning(
-                    "no %s catalog for this page; run `nox -s translations` to create %s "
-                    "and translate its %d messages",
-                    language,
-                    relative,
-                    len(messages),
-                    location=docname,
-                    type="i18n",
-                    subtype="untranslated",
-                )
+                problems.no_catalog, problems.messages = True, len(messages)
+                _problems(self.app)[docname] = problems
             return
         catalog = read_catalog(catalog_path)
         # Headings such as "Parameters", which napoleon and autodoc add to the
@@ -106,11 +295,7 @@ class CheckCatalogCompleteness(SphinxTransform):
         }
         for message in translated_by_sphinx.values():
             messages.pop(message, None)
-        untranslated = [
-            message
-            for message in messages
-            if (entry := catalog.get(message)) is None or entry.fuzzy or not entry.string
-        ]
+        missing = [message for message in messages if message not in catalog]
         stale = [
             str(entry.id)
             for entry in catalog
@@ -119,35 +304,75 @@ class CheckCatalogCompleteness(SphinxTransform):
             and entry.id not in messages
             and entry.id not in translated_by_sphinx
         ]
-        changed_formulas = [
+        # Pair each new message with the old one it replaces, as the update
+        # will (babel matches them the same way), to show what changed.
+        for message in missing:
+            match = get_close_matches(message, stale, n=1)
+            if match:
+                stale.remove(match[0])
+                problems.changed.append((match[0], message))
+            else:
+                problems.new.append(message)
+        problems.removed = stale
+        for message in messages:
+            entry = catalog.get(message)
+            if entry is None:
+                continue
+            if not entry.string:
+                problems.untranslated.append(message)
+            elif entry.fuzzy:
+                problems.fuzzy.append((previous_message(entry), message))
+            elif entry.previous_id:
+                problems.previous_left.append(message)
+        # A displayed formula's translation is parsed as text, not as math:
+        # any change to it breaks the formula. Formulas must read the same in
+        # every language.
+        problems.formulas = [
             message
-            for message in formulas
-            if (entry := catalog.get(message)) is not None and entry.string not in ("", message)
+            for node, message in found
+            if isinstance(node, nodes.math_block)
+            and (entry := catalog.get(message)) is not None
+            and entry.string not in ("", message)
         ]
-        for problem, wrong, advice in (
-            ("untranslated or fuzzy", untranslated, "translate them and clear the fuzzy flag"),
-            ("stale (no longer on the page)", stale, "run `nox -s translations` to update it"),
-            (
-                "changed display-formula",
-                changed_formulas,
-                "a displayed formula's msgstr must equal its msgid; put words in the text",
-            ),
-        ):
-            if wrong:
-                shown = "; ".join(repr(_shorten(m)) for m in wrong[:SHOWN_PER_PAGE])
-                more = len(wrong) - SHOWN_PER_PAGE
-                logger.warning(
-                    "%d %s messages in %s: %s%s; %s",
-                    len(wrong),
-                    problem,
-                    relative,
-                    shown,
-                    f" and {more} more" if more > 0 else "",
-                    advice,
-                    location=docname,
-                    type="i18n",
-                    subtype="untranslated",
-                )
+        if problems.behind or problems.translator_warnings():
+            _problems(self.app)[docname] = problems
+
+
+def _forget_page(app: Sphinx, env: BuildEnvironment, docname: str) -> None:
+    _problems(app).pop(docname, None)
+
+
+def _merge_pages(
+    app: Sphinx, env: BuildEnvironment, docnames: set[str], other: BuildEnvironment
+) -> None:
+    theirs: dict[str, CatalogProblems] = getattr(other, "catalog_problems", {})
+    _problems(app).update({name: theirs[name] for name in docnames if name in theirs})
+
+
+def _report(app: Sphinx, env: BuildEnvironment) -> list[str]:
+    """Warn about the catalogs: first, once, those behind their pages; then each page's gaps.
+
+    The problems are kept with the environment, so a page that is not read
+    again still reports them.
+    """
+    problems = {
+        name: found for name, found in sorted(_problems(app).items()) if name in env.found_docs
+    }
+    behind = [found for found in problems.values() if found.behind]
+    if behind:
+        lines = [
+            f"the {app.config.language} catalogs are behind the English pages. Run "
+            "`nox -s translations` to update them; it then lists what is left to translate.",
+        ]
+        for found in behind:
+            lines += found.describe_behind()
+        logger.warning("\n".join(lines), type="i18n", subtype="behind")
+    for name, found in problems.items():
+        if found.behind:
+            continue
+        for subtype, warning in found.translator_warnings():
+            logger.warning(warning, location=name, type="i18n", subtype=subtype)
+    return []
 
 
 def _front_matter(document: nodes.document) -> nodes.Element | None:
@@ -230,4 +455,14 @@ def setup(app: Sphinx) -> dict[str, Any]:
     # runs before their own config-inited handlers (priority 500) read them.
     app.connect("config-inited", _apply_language_settings, priority=100)
     app.add_transform(CheckCatalogCompleteness)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    app.connect("env-purge-doc", _forget_page)
+    app.connect("env-merge-info", _merge_pages)
+    app.connect("env-updated", _report)
+    return {
+        "version": "1",
+        # The environment keeps each page's catalog problems; a change to
+        # what it keeps must raise this, so that old environments are not used.
+        "env_version": 1,
+        "parallel_read_safe": True,
+        "parallel_write_safe": True,
+    }

@@ -17,7 +17,8 @@ from typing import Any
 
 import nbformat
 from babel.messages.catalog import Catalog
-from book_languages import SOURCE_LANGUAGE, catalog_file, read_catalog
+from book_languages import SOURCE_LANGUAGE, catalog_file
+from catalogs import read_catalog
 from execution_cache import opened_cache
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment

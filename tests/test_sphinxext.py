@@ -6,18 +6,25 @@ import json
 import os
 import shutil
 import sys
+from doctest import testmod as run_examples
 from pathlib import Path
 from types import SimpleNamespace
 
 import nbformat
 import pytest
 from babel.messages.catalog import Catalog
+from docutils import nodes
+from docutils.core import publish_doctree
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "sphinxext"))
 
+import book_languages  # noqa: E402
+import catalogs  # noqa: E402
+import line_breaking  # noqa: E402
 from accessible_theme import label_summaries, toggle_label_script  # noqa: E402
-from book_languages import counterpart_links  # noqa: E402
+from book_languages import counterpart_links, difference, shortened  # noqa: E402
+from catalogs import Project, new_catalog, read_catalog, update_catalog, write_catalog  # noqa: E402
 from execution_cache import create_cache, environment_fingerprint, runtime_versions  # noqa: E402
 from helper_source import source_without_docstring  # noqa: E402
 from light_pages import icon_codepoints, stylesheet_codepoints, without_script  # noqa: E402
@@ -98,6 +105,93 @@ def test_language_switch_links_climb_to_the_other_language():
     assert counterpart_links("index", "en", {"en": "English", "zh_CN": "中文"})[0]["href"] == (
         "../zh_CN/index.html"
     )
+
+
+def test_messages_that_begin_alike_are_shown_apart():
+    opening = "Gradients flow backwards through every operation that autograd recorded, "
+    first, second = shortened([opening + "one step at a time.", opening + "from the output."])
+    assert first != second
+    assert "one step" in first
+    assert "from the" in second
+    assert shortened(["Short enough."]) == ["Short enough."]
+
+
+def test_a_difference_shows_the_changed_words_in_their_context():
+    old = "The first backward frees the saved values of every node, not the graph itself."
+    new = "The first backward frees the saved tensors of every node, not the graph itself."
+    assert difference(old, new) == (
+        "…first backward frees the saved [values → tensors] of every node, not the…"
+    )
+    assert difference("a b c", "a b c d") == "a b c [+ d]"
+    assert difference("a b c d", "a b d") == "a b [- c] d"
+
+
+PROJECT = Project(
+    "autograd-guide", "2026, The autograd-guide authors", "The autograd-guide authors"
+)
+
+
+def _template(*messages: str) -> Catalog:
+    template = Catalog()
+    for message in messages:
+        template.add(message)
+    return template
+
+
+def test_a_new_catalog_carries_the_projects_header(tmp_path):
+    catalog = new_catalog(_template("Hooks"), "guide/hooks", "zh_CN", PROJECT)
+    write_catalog(tmp_path / "hooks.po", catalog)
+    written = (tmp_path / "hooks.po").read_text(encoding="utf-8")
+    existing = (ROOT / "docs/locale/zh_CN/LC_MESSAGES/guide/hooks.po").read_text(encoding="utf-8")
+
+    def header(text: str) -> list[str]:
+        lines = text.split("\n\n")[0].splitlines()
+        return [line for line in lines if "-Date:" not in line]
+
+    assert header(written) == header(existing)
+
+
+def test_a_fuzzy_message_keeps_the_english_it_was_translated_from(tmp_path):
+    pot, po = tmp_path / "page.pot", tmp_path / "page.po"
+    catalog = new_catalog(_template("Old text.", "Multi\nline"), "page", "zh_CN", PROJECT)
+    catalog["Old text."].string = "旧文本。"
+    catalog["Multi\nline"].string = "多\n行"
+    write_catalog(po, catalog)
+    for step, english in enumerate(["New text.", "Newer text."]):
+        write_catalog(pot, _template(english, "Multi\nlines"))
+        assert update_catalog(pot, po, "page", "zh_CN", PROJECT).fuzzy == 2
+        updated = read_catalog(po)
+        assert updated[english].fuzzy
+        # The English the translation was written for, not the one in between.
+        assert updated[english].previous_id == ["Old text."], step
+        assert updated["Multi\nlines"].previous_id == ["Multi\nline"]
+    text = po.read_text(encoding="utf-8")
+    assert '#, fuzzy\n#| msgid "Old text."\nmsgid "Newer text."\nmsgstr "旧文本。"\n' in text
+    assert '#| msgid ""\n#| "Multi\\n"\n#| "line"\nmsgid ""\n"Multi\\n"\n"lines"\n' in text
+
+
+def test_a_catalog_whose_messages_did_not_change_is_not_written(tmp_path):
+    pot, po = tmp_path / "page.pot", tmp_path / "page.po"
+    write_catalog(pot, _template("Text."))
+    assert update_catalog(pot, po, "page", "zh_CN", PROJECT).status == "created"
+    before = po.read_bytes()
+    assert update_catalog(pot, po, "page", "zh_CN", PROJECT).status == "unchanged"
+    assert po.read_bytes() == before
+
+
+def test_punctuation_is_kept_on_the_line_of_the_formula_or_code_it_follows():
+    # The full-width marks are the point of the test.
+    text = "梯度为 :math:`2x`。对 ``x.grad``，以及（:math:`y`）和 `link <https://x.org>`__ 。"  # noqa: RUF001
+    document = publish_doctree(text)
+    line_breaking.keep_punctuation_together(document)
+    kept = [span.astext() for span in document.findall(nodes.inline)]
+    assert kept == ["2x。", "x.grad，", "（y）"]  # noqa: RUF001
+    assert document.astext().replace(" ", "") == "梯度为2x。对x.grad，以及（y）和link。"  # noqa: RUF001
+
+
+@pytest.mark.parametrize("module", [book_languages, catalogs, line_breaking])
+def test_the_examples_in_the_docstrings_hold(module):
+    assert run_examples(module).failed == 0
 
 
 def test_sidebar_toggles_get_a_label():
