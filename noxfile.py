@@ -6,6 +6,8 @@ groups in ``pyproject.toml``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import runpy
 import shlex
@@ -13,11 +15,17 @@ import shutil
 from pathlib import Path
 
 import nox
+import nox.virtualenv
+from packaging.version import Version
 
 nox.needs_version = ">=2025.2.9"  # nox.project.dependency_groups
 # The CPU build of torch that pip finds for these environments would be a
-# multi-gigabyte CUDA download for uv, so environments are plain venvs.
+# multi-gigabyte CUDA download for uv, so environments are plain venvs. nox
+# looks for uv whenever it makes or reuses any environment, and logs "uv
+# binary not found" where there is none; these three names are what it
+# computes from that search, so setting them says there is no uv to find.
 nox.options.default_venv_backend = "venv"
+nox.virtualenv.HAS_UV, nox.virtualenv.UV, nox.virtualenv.UV_VERSION = False, "uv", Version("0")
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 nox.options.sessions = ["lint", "doctest", "tests"]
@@ -41,9 +49,24 @@ def install(session: nox.Session, *groups: str, package: bool = True) -> None:
 
     The package requires torch; installed without the pinned CPU build beside
     it, pip would fetch the newest torch, a multi-gigabyte CUDA build.
+
+    pip takes about ten seconds to find that nothing needs installing, so the
+    environment keeps a stamp of what was installed into it: the
+    requirements and the package's metadata (its requirements and entry
+    points; its code is installed editable). While they are unchanged,
+    nothing is installed. A new environment has no stamp.
     """
     requirements = nox.project.dependency_groups(PYPROJECT, *groups)
-    session.install(*requirements, *(["-e", "."] if package else []))
+    command = [*requirements, *(["-e", "."] if package else [])]
+    metadata = {"build-system": PYPROJECT["build-system"], "project": PYPROJECT["project"]}
+    wanted = hashlib.sha256(json.dumps([command, metadata], sort_keys=True).encode()).hexdigest()
+    location = getattr(session.virtualenv, "location", None)
+    stamp = Path(location, "installed-requirements.sha256") if location else None
+    if stamp is not None and stamp.is_file() and stamp.read_text(encoding="ascii") == wanted:
+        return
+    session.install(*command)
+    if stamp is not None:
+        stamp.write_text(wanted, encoding="ascii")
 
 
 def sphinx_command(

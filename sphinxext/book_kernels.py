@@ -1,0 +1,414 @@
+"""Sphinx extension: the kernels that execute the book's notebooks.
+
+Every notebook still runs in a kernel process of its own, but that process is
+forked from a server that has already imported torch, ``torch._dynamo`` and
+matplotlib (``kernel_server.py``), it talks to the build over Unix sockets
+(Jupyter's IPC transport, which ipykernel does not warn about as it does
+about unencrypted TCP), and it exits without Python's slow clean-up.
+
+How the build reaches these kernels. The pages name the kernelspec
+``python3``; this extension writes a kernelspec of that name under
+``_build/jupyter`` and puts that folder first on ``JUPYTER_PATH``, as it puts
+the kernel's IPython configuration in a private ``IPYTHONDIR``. The
+kernelspec names a kernel provisioner, :class:`ForkingProvisioner`, which
+the project registers by entry point (``pyproject.toml``) and which is
+jupyter_client's documented interface for starting, signalling and stopping
+a kernel. It was chosen over the other seam, a kernelspec whose command is a
+small launcher that asks the server to fork: with a launcher, jupyter_client
+would manage the launcher rather than the kernel, so interrupts, timeouts and
+kills would have to be relayed (and a killed launcher would leave its kernel
+running unless the server watched it), each kernel would still pay for
+starting the launcher's interpreter, and the transport, chosen by the client
+before the launcher runs, would stay TCP. The provisioner needs nothing
+installed beyond the project itself, signals the kernel's own process group
+as Jupyter does, and chooses the transport. myst-nb and nbclient are used as
+they are.
+
+Each kernel is announced as it starts and finishes ("notebook 3 of 15"), so
+that a cold build shows its progress; a build that executes nothing prints
+nothing.
+
+The fork server is not used where :func:`os.fork` or pidfds are missing (not
+Linux), or with ``-D fork_kernels=0``; kernels then start as plain processes,
+on the same transport and with the same fast exit. It is started by the
+first kernel a build needs, and stopped when the build ends, when the build
+is interrupted (it also watches the build's process) and with its kernels.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import fcntl
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.connect import KernelConnectionInfo
+from jupyter_client.provisioning import LocalProvisioner
+from sphinx.application import Sphinx
+from sphinx.config import Config
+from sphinx.environment import BuildEnvironment
+
+SERVER_SCRIPT = Path(__file__).with_name("kernel_server.py")
+# The provisioner's name, as pyproject.toml registers it.
+PROVISIONER = "autograd-guide-forking"
+# Set by the build for its reader processes and the kernels' provisioners.
+RUNTIME_ENV = "AUTOGRAD_GUIDE_KERNELS"  # a private folder for sockets
+FORK_ENV = "AUTOGRAD_GUIDE_FORK_KERNELS"  # "1" to fork kernels from the server
+OWNER_ENV = "AUTOGRAD_GUIDE_BUILD_PID"  # the build, which the server outlives not
+# The kernels' hash seed. A fork keeps its parent's, fixed when the server's
+# interpreter started, so every kernel, forked or not, gets this one.
+KERNEL_ENV = {"PYTHONHASHSEED": "0"}
+SERVER_START_TIMEOUT = 30.0
+SERVER_REPLY_TIMEOUT = 300.0
+
+
+def fork_available() -> bool:
+    """Return whether kernels can be forked from a server on this platform."""
+    return sys.platform == "linux" and hasattr(os, "fork") and hasattr(os, "pidfd_open")
+
+
+def kernelspec(python: str = sys.executable) -> dict[str, Any]:
+    """Return the book's kernelspec, which starts kernels through :class:`ForkingProvisioner`."""
+    return {
+        "argv": [python, str(SERVER_SCRIPT), "kernel", "-f", "{connection_file}"],
+        "display_name": "Python 3 (autograd-guide)",
+        "language": "python",
+        "env": KERNEL_ENV,
+        "interrupt_mode": "signal",
+        "metadata": {"kernel_provisioner": {"provisioner_name": PROVISIONER}},
+    }
+
+
+def _runtime_dir() -> Path:
+    configured = os.environ.get(RUNTIME_ENV)
+    if configured:
+        return Path(configured)
+    # Outside a build (a provisioner used by hand): a folder of its own.
+    folder = Path(tempfile.mkdtemp(prefix="autograd-guide-kernels-"))
+    os.environ[RUNTIME_ENV] = str(folder)
+    return folder
+
+
+# -- Progress ----------------------------------------------------------------
+
+_progress: dict[str, Any] = {"total": 0, "docname": None}
+
+
+def _announce(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def _next_number(runtime: Path) -> int:
+    # Reader processes run in parallel: the count lives in a locked file.
+    counter = runtime / "executed"
+    with open(counter, "a+", encoding="ascii") as file:
+        fcntl.flock(file, fcntl.LOCK_EX)
+        file.seek(0)
+        number = len(file.read()) + 1
+        file.write(".")
+    return number
+
+
+# -- The fork server ---------------------------------------------------------
+
+
+def _server_socket(runtime: Path) -> Path:
+    return runtime / "server.sock"
+
+
+def _connect(path: Path) -> socket.socket | None:
+    client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        client.connect(str(path))
+    except OSError:
+        client.close()
+        return None
+    return client
+
+
+def _server_connection(runtime: Path, env: dict[str, str]) -> socket.socket:
+    """Connect to the build's fork server, starting it if no process has yet."""
+    path = _server_socket(runtime)
+    client = _connect(path)
+    if client is not None:
+        return client
+    with open(runtime / "server.lock", "w", encoding="ascii") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        client = _connect(path)
+        if client is not None:
+            return client
+        server_env = {key: value for key, value in env.items() if not key.startswith("JPY_")}
+        owner = os.environ.get(OWNER_ENV, str(os.getpid()))
+        process = subprocess.Popen(  # noqa: S603 (our own script, with this interpreter)
+            [sys.executable, str(SERVER_SCRIPT), "serve", str(path), owner],
+            env=server_env,
+            cwd=runtime,
+            stdin=subprocess.DEVNULL,
+        )
+        (runtime / "server.pid").write_text(str(process.pid), encoding="ascii")
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while time.monotonic() < deadline:
+            client = _connect(path)
+            if client is not None:
+                return client
+            if process.poll() is not None:
+                break
+            time.sleep(0.01)
+    raise OSError(f"the kernel server did not start (socket {path})")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+def stop_server(runtime: Path, timeout: float = 10.0) -> None:
+    """Ask the fork server of ``runtime``, if one runs, to stop, and wait until it has."""
+    client = _connect(_server_socket(runtime))
+    if client is None:
+        return
+    with client:
+        client.sendall(json.dumps({"op": "stop"}).encode() + b"\n")
+    pid_file = runtime / "server.pid"
+    if not pid_file.is_file():
+        return
+    pid = int(pid_file.read_text(encoding="ascii"))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)  # the server is this process's child in a serial build
+        if not _alive(pid):
+            return
+        time.sleep(0.01)
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+# -- The provisioner ---------------------------------------------------------
+
+
+class ForkingProvisioner(LocalProvisioner):  # type: ignore[misc]
+    """Start kernels as forks of the build's kernel server, over IPC, or as plain processes.
+
+    Plain processes are Jupyter's own local launch (:class:`LocalProvisioner`);
+    they are used where forking is unavailable or turned off, and when the
+    server cannot give a kernel the environment it asks for.
+    """
+
+    forked_pid: int | None = None
+    _server: socket.socket | None = None
+    _exit_code: int | None = None
+    _started: float = 0.0
+    _number: int = 0
+    _docname: str | None = None
+
+    @property
+    def has_process(self) -> bool:
+        """Whether a kernel process is running or waiting to be reaped."""
+        return self.forked_pid is not None or super().has_process
+
+    async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
+        """Choose the IPC transport, with sockets in the build's private folder."""
+        km = self.parent
+        if km is not None and os.name == "posix":
+            km.transport = "ipc"
+            km.ip = str(_runtime_dir() / f"kernel-{self.kernel_id[:8]}")
+        return await super().pre_launch(**kwargs)  # type: ignore[no-any-return]
+
+    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
+        """Fork the kernel from the server if possible, else launch it as Jupyter does."""
+        runtime = _runtime_dir()
+        self._started = time.perf_counter()
+        self._docname = _progress["docname"]
+        if self._docname is not None and _progress["total"]:
+            self._number = _next_number(runtime)
+            _announce(
+                f"executing notebook {self._number} of {_progress['total']}: {self._docname}"
+            )
+        if os.environ.get(FORK_ENV) == "1" and fork_available():
+            env = dict(kwargs.get("env") or os.environ)
+            env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it
+            with contextlib.suppress(OSError):
+                self._fork(runtime, cmd, env, kwargs.get("cwd") or os.getcwd())
+                return self.connection_info
+        return await super().launch_kernel(cmd, **kwargs)  # type: ignore[no-any-return]
+
+    def _fork(self, runtime: Path, cmd: list[str], env: dict[str, str], cwd: str) -> None:
+        client = _server_connection(runtime, env)
+        request = json.dumps({"argv": cmd, "env": env, "cwd": str(cwd)}).encode() + b"\n"
+        client.settimeout(SERVER_REPLY_TIMEOUT)  # the server may still be importing torch
+        socket.send_fds(client, [request], [sys.stdout.fileno(), sys.stderr.fileno()])
+        reply = json.loads(client.makefile("rb").readline() or b"{}")
+        if "pid" not in reply:
+            client.close()
+            raise OSError(reply.get("error", "the kernel server closed the connection"))
+        client.setblocking(False)
+        self._server = client
+        self.forked_pid = self.pid = self.pgid = reply["pid"]
+        self._exit_code = None
+
+    async def poll(self) -> int | None:
+        """Return the kernel's exit code, or None while it runs."""
+        if self.forked_pid is None:
+            return await super().poll()  # type: ignore[no-any-return]
+        if self._exit_code is None and self._server is not None:
+            try:
+                data = self._server.recv(4096)
+            except BlockingIOError:
+                return None
+            except OSError:
+                data = b""
+            message = json.loads(data.splitlines()[0]) if data.strip() else {}
+            # Without a message the server has gone, and its kernels with it.
+            self._exit_code = message.get("exit", -signal.SIGKILL)
+        return self._exit_code
+
+    async def wait(self) -> int | None:
+        """Wait for the kernel to exit."""
+        if self.forked_pid is None:
+            return await super().wait()  # type: ignore[no-any-return]
+        while (code := await self.poll()) is None:
+            await asyncio.sleep(0.02)
+        self.forked_pid = None
+        return code
+
+    async def send_signal(self, signum: int) -> None:
+        """Signal the kernel's process group, as Jupyter does."""
+        if self.forked_pid is None:
+            await super().send_signal(signum)
+            return
+        if self._exit_code is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.forked_pid, signum)
+
+    async def kill(self, restart: bool = False) -> None:
+        """Kill the kernel."""
+        if self.forked_pid is None:
+            await super().kill(restart=restart)
+            return
+        await self.send_signal(signal.SIGKILL)
+
+    async def terminate(self, restart: bool = False) -> None:
+        """Ask the kernel to terminate."""
+        if self.forked_pid is None:
+            await super().terminate(restart=restart)
+            return
+        await self.send_signal(signal.SIGTERM)
+
+    async def cleanup(self, restart: bool = False) -> None:
+        """Close the server connection, and report how long the notebook took."""
+        await super().cleanup(restart=restart)
+        if self._server is not None:
+            self._server.close()
+            self._server = None
+        self.forked_pid = None
+        if self._number and not restart:
+            seconds = time.perf_counter() - self._started
+            _announce(
+                f"executed notebook {self._number} of {_progress['total']}: "
+                f"{self._docname} in {seconds:.1f} s"
+            )
+            self._number = 0
+
+
+# -- The build ---------------------------------------------------------------
+
+
+def _kernel_folder(build_dir: Path) -> Path:
+    return build_dir / "jupyter"
+
+
+def _install_kernelspec(build_dir: Path) -> None:
+    folder = _kernel_folder(build_dir) / "kernels" / "python3"
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / "kernel.json"
+    text = json.dumps(kernelspec(), indent=2) + "\n"
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        # Builds in parallel (the tests) may write it at once: replace, never truncate.
+        temporary = folder / f"kernel.json.{os.getpid()}"
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(target)
+
+
+def _prepare(app: Sphinx, config: Config) -> None:
+    build_dir = Path(app.confdir, "_build")
+    _install_kernelspec(build_dir)
+    paths = [str(_kernel_folder(build_dir)), *filter(None, [os.environ.get("JUPYTER_PATH")])]
+    os.environ["JUPYTER_PATH"] = os.pathsep.join(paths)
+    runtime = Path(tempfile.mkdtemp(prefix="autograd-guide-kernels-"))
+    os.environ[RUNTIME_ENV] = str(runtime)
+    os.environ[OWNER_ENV] = str(os.getpid())
+    os.environ[FORK_ENV] = "1" if config.fork_kernels and fork_available() else "0"
+    owner = os.getpid()
+
+    def finish() -> None:
+        if os.getpid() == owner:  # not in reader processes, which inherit the handler
+            stop_server(runtime)
+            shutil.rmtree(runtime, ignore_errors=True)
+
+    atexit.register(finish)
+    app.connect("build-finished", lambda app, exception: finish())
+
+
+def _count_executions(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Count the notebooks this build will execute, for the progress lines."""
+    from execution_cache import opened_cache  # noqa: PLC0415 (a sibling extension)
+    from myst_nb.core.read import create_nb_reader  # noqa: PLC0415
+
+    _progress["total"] = 0
+    env_any: Any = env
+    mode = env_any.mystnb_config.execution_mode
+    if mode not in ("cache", "force", "auto") or not docnames:
+        return
+    total = 0
+    with opened_cache(app.config.nb_execution_cache_path) as cache:
+        for docname in docnames:
+            path = env.doc2path(docname)
+            text = Path(path).read_text(encoding="utf-8")
+            reader = create_nb_reader(str(path), env_any.myst_config, env_any.mystnb_config, text)
+            if reader is None:
+                continue
+            notebook = reader.read(text)
+            if mode != "cache" or not _cached(cache, notebook):
+                total += 1
+    _progress["total"] = total
+
+
+def _cached(cache: Any, notebook: Any) -> bool:
+    try:
+        cache.match_cache_notebook(notebook)
+    except KeyError:
+        return False
+    return True
+
+
+def _reading(app: Sphinx, docname: str, source: list[str]) -> None:
+    _progress["docname"] = docname
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the setting, the kernelspec and the server's lifetime."""
+    app.add_config_value("fork_kernels", True, "", types=[bool])
+    app.connect("config-inited", _prepare)
+    app.connect("env-before-read-docs", _count_executions)
+    app.connect("source-read", _reading)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
