@@ -149,7 +149,10 @@ def _server_connection(runtime: Path, env: dict[str, str]) -> socket.socket:
         client = _connect(path)
         if client is not None:
             return client
-        server_env = {key: value for key, value in env.items() if not key.startswith("JPY_")}
+        # The kernel's own environment: the server imports with it. It keeps
+        # JPY_PARENT_PID, which ipykernel reads when imported to decide that a
+        # client started it (otherwise it prints how to connect to it).
+        server_env = dict(env)
         owner = os.environ.get(OWNER_ENV, str(os.getpid()))
         process = subprocess.Popen(  # noqa: S603 (our own script, with this interpreter)
             [sys.executable, str(SERVER_SCRIPT), "serve", str(path), owner],
@@ -247,8 +250,13 @@ class ForkingProvisioner(LocalProvisioner):  # type: ignore[misc]
         if os.environ.get(FORK_ENV) == "1" and fork_available():
             env = dict(kwargs.get("env") or os.environ)
             env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it
-            with contextlib.suppress(OSError):
+            try:
                 self._fork(runtime, cmd, env, kwargs.get("cwd") or os.getcwd())
+            except OSError as error:
+                if not _progress.get("fallback"):
+                    _progress["fallback"] = True
+                    _announce(f"kernels start as plain processes: {error}")
+            else:
                 return self.connection_info
         return await super().launch_kernel(cmd, **kwargs)  # type: ignore[no-any-return]
 

@@ -50,8 +50,10 @@ PRELOADED = (
     "torch",
     "torch._dynamo",  # and sympy: optimizers and torch.func import it lazily
     "torch.func",
+    # pyplot loads its backend on first use, in the kernel. The inline
+    # backend must not be imported here: importing it is what hooks it into
+    # the kernel's shell, which does not exist yet.
     "matplotlib.pyplot",
-    "matplotlib_inline.backend_inline",
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
     "ipykernel.zmqshell",
@@ -83,6 +85,21 @@ def preimport() -> None:
     os.environ.setdefault("MPLBACKEND", MATPLOTLIB_BACKEND)
     for name in PRELOADED:
         importlib.import_module(name)
+
+
+def settle_threads() -> None:
+    """Fork once and reap the child, so that libraries stop the threads they keep around a fork.
+
+    NumPy's OpenBLAS starts its thread pool when it is loaded (with torch)
+    and stops it before every fork, in a handler of its own, starting it again
+    lazily, in the parent and in the child alike, at its next use. The server
+    never uses it again, so after this first fork it has only its main thread,
+    which :meth:`Server._fork` checks before each kernel.
+    """
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
 
 
 def run_kernel(arguments: list[str]) -> None:
@@ -274,6 +291,7 @@ def main(arguments: list[str]) -> None:
     path, owner = arguments[1], int(arguments[2])
     server = Server(path, owner)  # listening before the imports: requests wait in the backlog
     preimport()
+    settle_threads()
     server.serve()
 
 
