@@ -30,7 +30,8 @@ nothing.
 
 The fork server is not used where :func:`os.fork` or pidfds are missing (not
 Linux), or with ``-D fork_kernels=0``; kernels then start as plain processes,
-on the same transport and with the same fast exit. It is started by the
+on the same transport and with the same fast exit. With ``-D book_kernels=0``
+the build uses Jupyter's own ``python3`` kernelspec instead. It is started by the
 first kernel a build needs, and stopped when the build ends, when the build
 is interrupted (it also watches the build's process) and with its kernels.
 """
@@ -50,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -124,6 +126,11 @@ def _next_number(runtime: Path) -> int:
 # -- The fork server ---------------------------------------------------------
 
 
+# The servers this process started, kept so that their Popen objects are not
+# collected while they run; stop_server reaps them.
+_servers: dict[Path, subprocess.Popen[bytes]] = {}
+
+
 def _server_socket(runtime: Path) -> Path:
     return runtime / "server.sock"
 
@@ -160,6 +167,7 @@ def _server_connection(runtime: Path, env: dict[str, str]) -> socket.socket:
             cwd=runtime,
             stdin=subprocess.DEVNULL,
         )
+        _servers[runtime] = process
         (runtime / "server.pid").write_text(str(process.pid), encoding="ascii")
         deadline = time.monotonic() + SERVER_START_TIMEOUT
         while time.monotonic() < deadline:
@@ -187,23 +195,27 @@ def _alive(pid: int) -> bool:
 def stop_server(runtime: Path, timeout: float = 10.0) -> None:
     """Ask the fork server of ``runtime``, if one runs, to stop, and wait until it has."""
     client = _connect(_server_socket(runtime))
-    if client is None:
+    if client is not None:
+        with client:
+            client.sendall(json.dumps({"op": "stop"}).encode() + b"\n")
+    process = _servers.pop(runtime, None)
+    if process is not None:  # started by this process (a serial build)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         return
-    with client:
-        client.sendall(json.dumps({"op": "stop"}).encode() + b"\n")
     pid_file = runtime / "server.pid"
-    if not pid_file.is_file():
+    if client is None or not pid_file.is_file():
         return
     pid = int(pid_file.read_text(encoding="ascii"))
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, os.WNOHANG)  # the server is this process's child in a serial build
-        if not _alive(pid):
-            return
+    while _alive(pid) and time.monotonic() < deadline:
         time.sleep(0.01)
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
+    if _alive(pid):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
 
 
 # -- The provisioner ---------------------------------------------------------
@@ -357,15 +369,20 @@ def _install_kernelspec(build_dir: Path) -> None:
         temporary.replace(target)
 
 
-def _prepare(app: Sphinx, config: Config) -> None:
-    build_dir = Path(app.confdir, "_build")
+def use_book_kernels(build_dir: Path, fork: bool = True) -> Callable[[], None]:
+    """Make this process and its children start notebooks' kernels as the build does.
+
+    Installs the kernelspec under ``build_dir``, and a private folder for the
+    kernels' sockets. Returns the function that stops the fork server (if
+    one was started) and removes that folder; it is also run at exit.
+    """
     _install_kernelspec(build_dir)
     paths = [str(_kernel_folder(build_dir)), *filter(None, [os.environ.get("JUPYTER_PATH")])]
     os.environ["JUPYTER_PATH"] = os.pathsep.join(paths)
     runtime = Path(tempfile.mkdtemp(prefix="autograd-guide-kernels-"))
     os.environ[RUNTIME_ENV] = str(runtime)
     os.environ[OWNER_ENV] = str(os.getpid())
-    os.environ[FORK_ENV] = "1" if config.fork_kernels and fork_available() else "0"
+    os.environ[FORK_ENV] = "1" if fork and fork_available() else "0"
     owner = os.getpid()
 
     def finish() -> None:
@@ -374,6 +391,13 @@ def _prepare(app: Sphinx, config: Config) -> None:
             shutil.rmtree(runtime, ignore_errors=True)
 
     atexit.register(finish)
+    return finish
+
+
+def _prepare(app: Sphinx, config: Config) -> None:
+    if not config.book_kernels:
+        return  # Jupyter's own python3 kernelspec, as myst-nb uses it by default
+    finish = use_book_kernels(Path(app.confdir, "_build"), fork=config.fork_kernels)
     app.connect("build-finished", lambda app, exception: finish())
 
 
@@ -415,7 +439,11 @@ def _reading(app: Sphinx, docname: str, source: list[str]) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the setting, the kernelspec and the server's lifetime."""
+    # -D fork_kernels=0 starts every kernel as a plain process; -D
+    # book_kernels=0 leaves the kernelspec to Jupyter (the benchmark's naive
+    # build runs the stack that way).
     app.add_config_value("fork_kernels", True, "", types=[bool])
+    app.add_config_value("book_kernels", True, "", types=[bool])
     app.connect("config-inited", _prepare)
     app.connect("env-before-read-docs", _count_executions)
     app.connect("source-read", _reading)
