@@ -1,21 +1,37 @@
-"""Sphinx extension: keep the theme's icons without its megabyte of icon code.
+"""Sphinx extension: pages that paint at once, with every control of the theme.
 
 pydata-sphinx-theme loads Font Awesome as a 1.5 MB script that draws every
-icon it knows, and as a 115 kB web font that holds them all again. The book
-uses about twenty icons. This extension
+icon it knows, and as a 115 kB web font that holds them all again; the book
+uses about twenty icons. Its pages also wait, before they paint anything, for
+eight stylesheets (one of them importing a ninth) and a dozen scripts,
+among them the search index and search code, which only the search page
+uses. This extension, with ``templates/layout.html``,
 
-- drops the script from every page (the ``without_script`` filter, used by
-  ``templates/layout.html``); the theme's stylesheet still draws each icon
-  from the web font;
+- drops the icon script from every page (the ``without_script`` filter); the
+  theme's stylesheet still draws each icon from the web font, which the page
+  preloads;
 - when the build has finished, replaces the web font in the output with a
-  subset holding only the icons the site's pages and scripts name.
+  subset holding only the icons the site's pages and scripts name;
+- merges the stylesheets, in their order and with their ``@import`` and
+  ``url()`` references resolved, into one file without comments
+  (``merged_stylesheets``), so that the first paint waits for one request;
+- defers every script of the page head, keeping their order: files get
+  ``defer``, inline scripts become deferred ``data:`` scripts
+  (``deferred_scripts``), so they run, as before, before the document's
+  ``DOMContentLoaded`` and in the same sequence, but after the first paint;
+- loads the search scripts and index on the search page only.
 
-Every control keeps its icon; a first visit downloads a few kilobytes of
-font instead of about 650 kB (compressed) of icon code.
+The theme's inline script that applies the reader's light or dark mode stays
+where it is and runs first, so that a page never flashes in the wrong mode.
+Every page still works from ``file://``: nothing is fetched by script.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import os
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
@@ -35,6 +51,136 @@ _ICON_NAME = re.compile(r"\bfa-[a-z0-9-]+")
 # --pst-icon-info-circle:"\uf05a" (or the escape \f05a): icons the stylesheet
 # draws by itself, such as those of admonitions.
 _ICON_VARIABLE = re.compile(r'--pst-icon-[a-z-]+:"(\\[0-9a-f]+|[^"\\])"')
+
+
+MERGED = "_static/styles/book-merged-{digest}.css"
+_STYLESHEET_LINK = re.compile(
+    r'<link\b(?=[^>]*\brel="stylesheet")[^>]*\bhref="(?P<href>[^"]+)"[^>]*/?>\s*'
+)
+_SCRIPT = re.compile(r"<script(?P<attributes>[^>]*)>(?P<body>.*?)</script>", re.DOTALL)
+_IMPORT = re.compile(r'@import\s+(?:url\()?["\']?(?P<target>[^"\')]+)["\']?\)?\s*;')
+_URL = re.compile(r"url\(\s*(?P<quote>[\"']?)(?P<target>[^)\"']+)(?P=quote)\s*\)")
+_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def merged_stylesheets(html: str, outdir: str) -> Markup:
+    """Replace the stylesheet links of ``html`` by one link to their merged stylesheet.
+
+    The stylesheets are all below ``_static/``, which gives the page's path
+    to the site root. The link takes the place of the first one. The merged
+    file is named by a digest of the links (each with its version), so it
+    changes whenever any of the merged files does; its list of sources is
+    left beside it for :func:`write_merged_stylesheets`, since pages may be
+    written in parallel processes.
+    """
+    html = str(html)
+    links = [match.group("href") for match in _STYLESHEET_LINK.finditer(html)]
+    if not links:
+        return Markup(html)
+    root = links[0][: links[0].index("_static/")]
+    hrefs = [href[href.index("_static/") :] for href in links]
+    digest = hashlib.sha256("\n".join(hrefs).encode()).hexdigest()[:12]
+    name = MERGED.format(digest=digest)
+    sources = Path(outdir, name).with_suffix(".sources")
+    if not sources.is_file():
+        sources.parent.mkdir(parents=True, exist_ok=True)
+        temporary = sources.with_suffix(f".{os.getpid()}")
+        temporary.write_text("\n".join(hrefs) + "\n", encoding="utf-8")
+        temporary.replace(sources)
+    first = _STYLESHEET_LINK.search(html)
+    assert first is not None
+    rest = _STYLESHEET_LINK.sub("", html[first.end() :])
+    link = f'<link rel="stylesheet" href="{root}{name}" />\n'
+    return Markup(html[: first.start()] + link + rest)
+
+
+def write_merged_stylesheets(outdir: Path) -> None:
+    """Write each merged stylesheet whose sources the pages listed, and remove the lists."""
+    for sources in sorted(outdir.glob(MERGED.format(digest="*")[:-4] + ".sources")):
+        paths = sources.read_text(encoding="utf-8").split()
+        sources.with_suffix(".css").write_text(merge_stylesheets(outdir, paths), encoding="utf-8")
+        sources.unlink()
+
+
+def _site_path(href: str, root: str) -> str:
+    """Return ``href`` (with its query) relative to the site root, from a page at ``root``."""
+    path, _, query = href.partition("?")
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(root + "x"), path))
+    return joined + ("?" + query if query else "")
+
+
+def merge_stylesheets(outdir: Path, paths: list[str]) -> str:
+    """Return the stylesheets at ``paths`` (relative to ``outdir``) as one, for :data:`MERGED`.
+
+    ``@import`` rules are replaced by the imported file; ``url()``
+    references are rewritten to stay correct from the merged file's folder;
+    comments and blank lines are dropped.
+    """
+    target = posixpath.dirname(MERGED)  # the same folder, whatever the digest
+    parts = [_stylesheet(outdir, path.partition("?")[0], target, set()) for path in paths]
+    return "\n".join(parts) + "\n"
+
+
+def _stylesheet(outdir: Path, path: str, target: str, seen: set[str]) -> str:
+    if path in seen:
+        return ""
+    seen.add(path)
+    css = _COMMENT.sub("", (outdir / path).read_text(encoding="utf-8"))
+    folder = posixpath.dirname(path)
+
+    def imported(match: re.Match[str]) -> str:
+        return _stylesheet(
+            outdir, posixpath.normpath(posixpath.join(folder, match.group("target"))), target, seen
+        )
+
+    def rebased(match: re.Match[str]) -> str:
+        reference = match.group("target")
+        if re.match(r"^(data:|[a-z]+://|/|#)", reference):
+            return match.group(0)
+        resolved = posixpath.normpath(posixpath.join(folder, reference))
+        return f'url("{posixpath.relpath(resolved, target)}")'
+
+    css = _URL.sub(rebased, _IMPORT.sub(imported, css))
+    return "\n".join(line.strip() for line in css.splitlines() if line.strip())
+
+
+# Scripts written for the head see document.readyState "loading" and wait
+# for DOMContentLoaded; deferred, they would see "interactive" and run at
+# once what they meant to run later, before the settings that follow them
+# (togglebutton.js reads togglebuttonSelector, set after it). So while the
+# deferred scripts run, readyState reads "loading", as in the head.
+READY_STATE_SHIM = (
+    'Object.defineProperty(document, "readyState", {get: () => "loading", configurable: true});'
+    'document.addEventListener("DOMContentLoaded", () => { delete document.readyState; });'
+)
+
+
+def _data_script(body: str, attributes: str = "") -> str:
+    encoded = base64.b64encode(body.encode()).decode()
+    return f'<script defer src="data:text/javascript;base64,{encoded}"{attributes}></script>'
+
+
+def deferred_scripts(html: str) -> Markup:
+    """Return ``html`` with every script deferred, in the same order.
+
+    A script file gets ``defer``; an inline script becomes a ``data:`` URL
+    with ``defer``, since the inline scripts of the head use what the files
+    before them define. Module and ``async`` scripts are left alone. The
+    scripts are preceded by :data:`READY_STATE_SHIM`.
+    """
+
+    def deferred(match: re.Match[str]) -> str:
+        attributes, body = match.group("attributes"), match.group("body")
+        if re.search(r"\b(defer|async)\b|type=\"module\"", attributes):
+            return match.group(0)
+        if "src=" in attributes:
+            return f"<script defer{attributes}></script>"
+        return _data_script(body, attributes)
+
+    scripts = _SCRIPT.sub(deferred, str(html))
+    if "<script" not in scripts:
+        return Markup(scripts)
+    return Markup(_data_script(READY_STATE_SHIM) + "\n" + scripts)
 
 
 def without_script(html: str, name: str) -> Markup:
@@ -68,6 +214,11 @@ def used_icons(outdir: Path) -> set[str]:
             if path.name != "fontawesome.js":
                 names.update(_ICON_NAME.findall(path.read_text(encoding="utf-8")))
     return names
+
+
+def _write_merged_stylesheets(app: Sphinx, exception: Exception | None) -> None:
+    if exception is None and app.builder.format == "html":
+        write_merged_stylesheets(Path(app.outdir))
 
 
 def _subset_icon_font(app: Sphinx, exception: Exception | None) -> None:
@@ -112,8 +263,14 @@ def setup(app: Sphinx) -> dict[str, Any]:
     def add_filter(app: Sphinx) -> None:
         if app.builder.format == "html":
             builder: Any = app.builder  # an HTML builder, which has templates
-            builder.templates.environment.filters["without_script"] = without_script
+            filters = builder.templates.environment.filters
+            filters["without_script"] = without_script
+            filters["merged_stylesheets"] = lambda html: merged_stylesheets(html, app.outdir)
+            filters["deferred_scripts"] = deferred_scripts
 
     app.connect("builder-inited", add_filter)
     app.connect("build-finished", _subset_icon_font)
+    # After the themes' own handlers (priority 500): pydata-sphinx-theme
+    # writes the light and dark rules into pygments.css then.
+    app.connect("build-finished", _write_merged_stylesheets, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
