@@ -63,15 +63,16 @@ _URL = re.compile(r"url\(\s*(?P<quote>[\"']?)(?P<target>[^)\"']+)(?P=quote)\s*\)
 _COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
 
 
-def merged_stylesheets(html: str, outdir: str) -> Markup:
+def merged_stylesheets(html: str, lists: Path) -> Markup:
     """Replace the stylesheet links of ``html`` by one link to their merged stylesheet.
 
     The stylesheets are all below ``_static/``, which gives the page's path
     to the site root. The link takes the place of the first one. The merged
     file is named by a digest of the links (each with its version), so it
-    changes whenever any of the merged files does; its list of sources is
-    left beside it for :func:`write_merged_stylesheets`, since pages may be
-    written in parallel processes.
+    changes whenever any of the merged files does. The list of its sources
+    is kept in the folder ``lists`` (beside the doctrees, which outlive a
+    build) for :func:`write_merged_stylesheets`: pages may be written in
+    parallel processes, and an incremental build may write none.
     """
     html = str(html)
     links = [match.group("href") for match in _STYLESHEET_LINK.finditer(html)]
@@ -80,26 +81,118 @@ def merged_stylesheets(html: str, outdir: str) -> Markup:
     root = links[0][: links[0].index("_static/")]
     hrefs = [href[href.index("_static/") :] for href in links]
     digest = hashlib.sha256("\n".join(hrefs).encode()).hexdigest()[:12]
-    name = MERGED.format(digest=digest)
-    sources = Path(outdir, name).with_suffix(".sources")
+    sources = lists / f"{digest}.sources"
     if not sources.is_file():
-        sources.parent.mkdir(parents=True, exist_ok=True)
+        lists.mkdir(parents=True, exist_ok=True)
         temporary = sources.with_suffix(f".{os.getpid()}")
         temporary.write_text("\n".join(hrefs) + "\n", encoding="utf-8")
         temporary.replace(sources)
     first = _STYLESHEET_LINK.search(html)
     assert first is not None
     rest = _STYLESHEET_LINK.sub("", html[first.end() :])
-    link = f'<link rel="stylesheet" href="{root}{name}" />\n'
+    link = f'<link rel="stylesheet" href="{root}{MERGED.format(digest=digest)}" />\n'
     return Markup(html[: first.start()] + link + rest)
 
 
-def write_merged_stylesheets(outdir: Path) -> None:
-    """Write each merged stylesheet whose sources the pages listed, and remove the lists."""
-    for sources in sorted(outdir.glob(MERGED.format(digest="*")[:-4] + ".sources")):
+def write_merged_stylesheets(outdir: Path, lists: Path) -> None:
+    """Write the merged stylesheet of each list of sources in ``lists`` into ``outdir``.
+
+    The rules of icons that no page or script names are left out, as their
+    glyphs are left out of the icon font, and so are the rules that need a
+    class no page has and no script names. A merged stylesheet is written
+    again only when its sources or the site's classes have changed.
+    """
+    icons = used_icons(outdir)
+    names = site_class_names(outdir)
+    for sources in sorted(lists.glob("*.sources")):
         paths = sources.read_text(encoding="utf-8").split()
-        sources.with_suffix(".css").write_text(merge_stylesheets(outdir, paths), encoding="utf-8")
-        sources.unlink()
+        target = outdir / MERGED.format(digest=sources.stem)
+        merged = merge_stylesheets(outdir, paths)
+        key = hashlib.sha256(
+            "\n".join([merged, *sorted(icons), *sorted(names)]).encode()
+        ).hexdigest()
+        stamp = sources.with_suffix(".written")
+        if target.is_file() and stamp.is_file() and stamp.read_text(encoding="ascii") == key:
+            continue
+        css = without_unused_rules(without_unused_icons(merged, icons), names)
+        target.write_text(css, encoding="utf-8")
+        stamp.write_text(key, encoding="ascii")
+
+
+_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+_FUNCTIONAL = re.compile(r":[a-z-]+\(")
+_TOKEN = re.compile(r"-?[_a-zA-Z][\w-]*")
+_CLASS_ATTRIBUTE = re.compile(r'\bclass="([^"]*)"')
+
+
+def site_class_names(outdir: Path) -> set[str]:
+    """Return every class name the site's pages use and every word its scripts contain.
+
+    A script may add a class to a page (bootstrap's ``show``, the theme's
+    ``bd-search-active``): any word in a script counts as a class in use.
+    """
+    names: set[str] = set()
+    for path in outdir.glob("**/*.html"):
+        for value in _CLASS_ATTRIBUTE.findall(path.read_text(encoding="utf-8")):
+            names.update(value.split())
+    for path in outdir.glob("_static/**/*.js"):
+        if path.name != "fontawesome.js" and path.is_file():
+            names.update(_TOKEN.findall(path.read_text(encoding="utf-8")))
+    return names
+
+
+def _selector_may_match(selector: str, names: set[str]) -> bool:
+    # Classes inside :not(), :is(), :where(), :has() ... are not required; in
+    # :not() their absence is what matches.
+    required = selector
+    while (match := _FUNCTIONAL.search(required)) is not None:
+        depth, end = 1, match.end()
+        while end < len(required) and depth:
+            depth += {"(": 1, ")": -1}.get(required[end], 0)
+            end += 1
+        required = required[: match.start()] + required[end:]
+    return all(name in names for name in _CLASS.findall(required))
+
+
+def without_unused_rules(css: str, names: set[str]) -> str:
+    """Return ``css`` without the style rules that need a class in none of ``names``.
+
+    A rule is kept if any of its selectors could match: all the classes it
+    requires are in ``names``. Rules inside ``@media``, ``@supports`` and
+    ``@layer`` blocks are filtered alike; other at-rules are kept whole, and
+    blocks left empty are dropped.
+    """
+    import tinycss2  # noqa: PLC0415 (only the HTML build needs it)
+
+    def filtered(nodes: list[Any]) -> str:
+        kept: list[str] = []
+        for node in nodes:
+            if node.type == "qualified-rule":
+                selectors = tinycss2.serialize(node.prelude).split(",")
+                if any(_selector_may_match(selector, names) for selector in selectors):
+                    kept.append(node.serialize())
+            elif node.type == "at-rule" and node.content is not None and (
+                node.lower_at_keyword in ("media", "supports", "layer", "container")
+            ):
+                inner = filtered(tinycss2.parse_rule_list(node.content))
+                if inner.strip():
+                    prelude = tinycss2.serialize(node.prelude)
+                    kept.append(f"@{node.at_keyword}{prelude}{{{inner}}}")
+            elif node.type in ("at-rule", "qualified-rule"):
+                kept.append(node.serialize())
+        return "\n".join(kept)
+
+    return filtered(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+
+
+def without_unused_icons(css: str, icons: set[str]) -> str:
+    """Return ``css`` without the Font Awesome rules of icons not in ``icons``."""
+
+    def kept(match: re.Match[str]) -> str:
+        selectors = [name for name in match.group(1).split(",") if name.lstrip(".") in icons]
+        return f'{",".join(selectors)}{{--fa:"\\{match.group(2)}"}}' if selectors else ""
+
+    return _ICON_RULE.sub(kept, css)
 
 
 def _site_path(href: str, root: str) -> str:
@@ -211,14 +304,18 @@ def used_icons(outdir: Path) -> set[str]:
     names: set[str] = set()
     for pattern in ("**/*.html", "_static/**/*.js"):
         for path in outdir.glob(pattern):
-            if path.name != "fontawesome.js":
+            if path.name != "fontawesome.js" and path.is_file():
                 names.update(_ICON_NAME.findall(path.read_text(encoding="utf-8")))
     return names
 
 
+def _lists(app: Sphinx) -> Path:
+    return Path(app.doctreedir, "merged-stylesheets")
+
+
 def _write_merged_stylesheets(app: Sphinx, exception: Exception | None) -> None:
     if exception is None and app.builder.format == "html":
-        write_merged_stylesheets(Path(app.outdir))
+        write_merged_stylesheets(Path(app.outdir), _lists(app))
 
 
 def _subset_icon_font(app: Sphinx, exception: Exception | None) -> None:
@@ -265,7 +362,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
             builder: Any = app.builder  # an HTML builder, which has templates
             filters = builder.templates.environment.filters
             filters["without_script"] = without_script
-            filters["merged_stylesheets"] = lambda html: merged_stylesheets(html, app.outdir)
+            lists = _lists(app)
+            filters["merged_stylesheets"] = lambda html: merged_stylesheets(html, lists)
             filters["deferred_scripts"] = deferred_scripts
 
     app.connect("builder-inited", add_filter)
