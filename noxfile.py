@@ -141,13 +141,27 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, requires=["docs"])
 def browser(session: nox.Session) -> None:
-    """Read every page of both languages in Chromium, and save screenshots."""
+    """Read every page of both languages in Chromium, audit them with Lighthouse, save screenshots."""
     install(session, "browser", package=False)
+    # Lighthouse, pinned by tests/browser/lighthouse/package-lock.json, goes
+    # into _build/lighthouse with the script that runs it; npm installs it
+    # again only when the lock file has changed.
+    source, target = ROOT / "tests" / "browser" / "lighthouse", BUILD / "lighthouse"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json", "audit.mjs"):
+        shutil.copyfile(source / name, target / name)
+    lock = (source / "package-lock.json").read_bytes()
+    stamp = target / "node_modules" / ".installed-lock"
+    if not stamp.is_file() or stamp.read_bytes() != lock:
+        npm_ci = ("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", f"--prefix={target}")
+        session.run(*npm_ci, external=True)
+        stamp.write_bytes(lock)
     session.run(
         "pytest",
         "tests/browser",
         "--confcutdir=tests/browser",  # tests/conftest.py sets up the helpers' tests
         *session.posargs,
+        env={"LIGHTHOUSE_DIR": str(target)},
     )
 
 
