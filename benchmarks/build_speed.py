@@ -51,7 +51,10 @@ REPORT = ROOT / "_build" / "bench" / "build-speed.json"
 EXECUTED = re.compile(r"Executed notebook in|^executed notebook ", re.MULTILINE)
 # Options for a build without execution: its figures, and so their alt text,
 # and the glued versions on the landing page are missing.
-SPHINX_ONLY = ("--define=nb_execution_mode=off", "--define=suppress_warnings=mystnb.glue,figure-alt")
+SPHINX_ONLY = (
+    "--define=nb_execution_mode=off",
+    "--define=suppress_warnings=mystnb.glue,mystnb.glue_ref,figure-alt",
+)
 # The targets, as fractions of the naive cold build.
 TARGETS = {"cold build": 0.25, "no-op rebuild": 0.05, "one code cell edited": 0.1}
 # The page the edits touch, and what they change.
