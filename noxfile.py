@@ -141,7 +141,7 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, requires=["docs"])
 def browser(session: nox.Session) -> None:
-    """Read every page of both languages in Chromium, audit them with Lighthouse, save screenshots."""
+    """Read every page of both languages in Chromium and Lighthouse; save screenshots."""
     install(session, "browser", package=False)
     # Lighthouse, pinned by tests/browser/lighthouse/package-lock.json, goes
     # into _build/lighthouse with the script that runs it; npm installs it

@@ -110,9 +110,9 @@ def run(commands: list[list[str]], env: dict[str, str] | None = None) -> tuple[f
 
 def nox_docs(copy: Path) -> list[list[str]]:
     """Return ``nox -s docs`` for the scratch copy, with the working tree's environment."""
+    noxfile = str(copy / "noxfile.py")
     return [
-        [sys.executable, "-m", "nox", "-f", str(copy / "noxfile.py")]
-        + ["--envdir", str(ROOT / ".nox"), "-s", "docs"]
+        [sys.executable, "-m", "nox", "-f", noxfile, "--envdir", str(ROOT / ".nox"), "-s", "docs"]
     ]
 
 
@@ -134,7 +134,7 @@ def naive(copy: Path) -> list[list[str]]:
 def execute_notebooks(copy: Path) -> None:
     """Execute every notebook page of ``copy`` through the build's kernels, without Sphinx."""
     sys.path.insert(0, str(copy / "sphinxext"))
-    from book_kernels import use_book_kernels  # noqa: PLC0415
+    from book_kernels import use_book_kernels
 
     finish = use_book_kernels(copy / "_build")
     try:
@@ -148,8 +148,8 @@ def execute_notebooks(copy: Path) -> None:
 
 
 def _execute(page: Path) -> tuple[str, float]:
-    from jupyter_cache.executors.utils import single_nb_execution  # noqa: PLC0415
-    from myst_nb.core.read import read_myst_markdown_notebook  # noqa: PLC0415
+    from jupyter_cache.executors.utils import single_nb_execution
+    from myst_nb.core.read import read_myst_markdown_notebook
 
     notebook = read_myst_markdown_notebook(page.read_text(encoding="utf-8"), path=page)
     result = single_nb_execution(

@@ -56,7 +56,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_client.connect import KernelConnectionInfo
-from jupyter_client.provisioning import LocalProvisioner
+from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
@@ -161,7 +161,7 @@ def _server_connection(runtime: Path, env: dict[str, str]) -> socket.socket:
         # client started it (otherwise it prints how to connect to it).
         server_env = dict(env)
         owner = os.environ.get(OWNER_ENV, str(os.getpid()))
-        process = subprocess.Popen(  # noqa: S603 (our own script, with this interpreter)
+        process = subprocess.Popen(
             [sys.executable, str(SERVER_SCRIPT), "serve", str(path), owner],
             env=server_env,
             cwd=runtime,
@@ -221,7 +221,7 @@ def stop_server(runtime: Path, timeout: float = 10.0) -> None:
 # -- The provisioner ---------------------------------------------------------
 
 
-class ForkingProvisioner(LocalProvisioner):  # type: ignore[misc]
+class ForkingProvisioner(LocalProvisioner):
     """Start kernels as forks of the build's kernel server, over IPC, or as plain processes.
 
     Plain processes are Jupyter's own local launch (:class:`LocalProvisioner`);
@@ -241,24 +241,26 @@ class ForkingProvisioner(LocalProvisioner):  # type: ignore[misc]
         """Whether a kernel process is running or waiting to be reaped."""
         return self.forked_pid is not None or super().has_process
 
-    async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:
+    async def pre_launch(self, **kwargs: Any) -> dict[str, Any]:  # noqa: ANN401
         """Choose the IPC transport, with sockets in the build's private folder."""
         km = self.parent
         if km is not None and os.name == "posix":
             km.transport = "ipc"
             km.ip = str(_runtime_dir() / f"kernel-{self.kernel_id[:8]}")
-        return await super().pre_launch(**kwargs)  # type: ignore[no-any-return]
+        return await super().pre_launch(**kwargs)
 
-    async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> KernelConnectionInfo:
+    async def launch_kernel(
+        self,
+        cmd: list[str],
+        **kwargs: Any,  # noqa: ANN401 (Popen's keyword arguments)
+    ) -> KernelConnectionInfo:
         """Fork the kernel from the server if possible, else launch it as Jupyter does."""
         runtime = _runtime_dir()
         self._started = time.perf_counter()
         self._docname = _progress["docname"]
         if self._docname is not None and _progress["total"]:
             self._number = _next_number(runtime)
-            _announce(
-                f"executing notebook {self._number} of {_progress['total']}: {self._docname}"
-            )
+            _announce(f"executing notebook {self._number} of {_progress['total']}: {self._docname}")
         if os.environ.get(FORK_ENV) == "1" and fork_available():
             env = dict(kwargs.get("env") or os.environ)
             env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it
@@ -270,7 +272,7 @@ class ForkingProvisioner(LocalProvisioner):  # type: ignore[misc]
                     _announce(f"kernels start as plain processes: {error}")
             else:
                 return self.connection_info
-        return await super().launch_kernel(cmd, **kwargs)  # type: ignore[no-any-return]
+        return await super().launch_kernel(cmd, **kwargs)
 
     def _fork(self, runtime: Path, cmd: list[str], env: dict[str, str], cwd: str) -> None:
         client = _server_connection(runtime, env)
@@ -289,7 +291,7 @@ class ForkingProvisioner(LocalProvisioner):  # type: ignore[misc]
     async def poll(self) -> int | None:
         """Return the kernel's exit code, or None while it runs."""
         if self.forked_pid is None:
-            return await super().poll()  # type: ignore[no-any-return]
+            return await super().poll()
         if self._exit_code is None and self._server is not None:
             try:
                 data = self._server.recv(4096)
@@ -305,7 +307,7 @@ class ForkingProvisioner(LocalProvisioner):  # type: ignore[misc]
     async def wait(self) -> int | None:
         """Wait for the kernel to exit."""
         if self.forked_pid is None:
-            return await super().wait()  # type: ignore[no-any-return]
+            return await super().wait()
         while (code := await self.poll()) is None:
             await asyncio.sleep(0.02)
         self.forked_pid = None
@@ -403,8 +405,8 @@ def _prepare(app: Sphinx, config: Config) -> None:
 
 def _count_executions(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
     """Count the notebooks this build will execute, for the progress lines."""
-    from execution_cache import opened_cache  # noqa: PLC0415 (a sibling extension)
-    from myst_nb.core.read import create_nb_reader  # noqa: PLC0415
+    from execution_cache import opened_cache
+    from myst_nb.core.read import create_nb_reader
 
     _progress["total"] = 0
     env_any: Any = env
@@ -425,9 +427,9 @@ def _count_executions(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -
     _progress["total"] = total
 
 
-def _cached(cache: Any, notebook: Any) -> bool:
+def _cached(cache: object, notebook: object) -> bool:
     try:
-        cache.match_cache_notebook(notebook)
+        cache.match_cache_notebook(notebook)  # type: ignore[attr-defined]
     except KeyError:
         return False
     return True

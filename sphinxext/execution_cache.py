@@ -34,10 +34,9 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from book_kernels import KERNEL_ENV
 from sphinx.application import Sphinx
 from sphinx.config import Config
-
-from book_kernels import KERNEL_ENV
 
 # The distributions whose versions decide what the pages print: the package's
 # own requirements are added to these, with everything they require in turn.

@@ -162,7 +162,7 @@ def without_unused_rules(css: str, names: set[str]) -> str:
     ``@layer`` blocks are filtered alike; other at-rules are kept whole, and
     blocks left empty are dropped.
     """
-    import tinycss2  # noqa: PLC0415 (only the HTML build needs it)
+    import tinycss2
 
     def filtered(nodes: list[Any]) -> str:
         kept: list[str] = []
@@ -171,8 +171,10 @@ def without_unused_rules(css: str, names: set[str]) -> str:
                 selectors = tinycss2.serialize(node.prelude).split(",")
                 if any(_selector_may_match(selector, names) for selector in selectors):
                     kept.append(node.serialize())
-            elif node.type == "at-rule" and node.content is not None and (
-                node.lower_at_keyword in ("media", "supports", "layer", "container")
+            elif (
+                node.type == "at-rule"
+                and node.content is not None
+                and (node.lower_at_keyword in ("media", "supports", "layer", "container"))
             ):
                 inner = filtered(tinycss2.parse_rule_list(node.content))
                 if inner.strip():

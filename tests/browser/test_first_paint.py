@@ -15,7 +15,6 @@ import json
 import os
 import statistics
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -54,7 +53,7 @@ def lighthouse(urls: list[str]) -> dict[str, dict[str, object]]:
 
 
 @pytest.fixture(scope="module")
-def audits(base_url: str) -> Iterator[dict[str, dict[str, object]]]:
+def audits(base_url: str) -> dict[str, dict[str, object]]:
     """Every page, audited once, and the pages under the target twice more."""
     urls = {page: f"{base_url}/{page}" for page in PAGES}
     first = lighthouse(list(urls.values()))
@@ -67,7 +66,7 @@ def audits(base_url: str) -> Iterator[dict[str, dict[str, object]]]:
                 results[page].append(again[urls[page]])
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    yield {page: _median_run(runs) for page, runs in results.items()}
+    return {page: _median_run(runs) for page, runs in results.items()}
 
 
 def _performance(run: dict[str, object]) -> float:
