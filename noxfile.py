@@ -120,7 +120,8 @@ def docs(session: nox.Session) -> None:
     options = shlex.split(os.environ.get("SPHINXOPTS", ""))
     for language in LANGUAGES:
         sphinx_build(session, "html", language, *options)
-    session.run("python", "sphinxext/publishing.py", str(BUILD / "html"))
+    # Quiet unless it fails: a build that changed nothing prints nothing.
+    session.run("python", "sphinxext/publishing.py", str(BUILD / "html"), silent=True)
     session.log(f"The book is in {BUILD / 'html'}: open en/index.html or zh_CN/index.html")
 
 
