@@ -370,7 +370,7 @@ def _chinese_search_without_a_second_dictionary(app: Sphinx, config: Config) -> 
     if not str(config.language).startswith("zh") or "dict" in config.html_search_options:
         return
     try:
-        import jieba  # noqa: PLC0415
+        import jieba
     except ImportError:
         return
     jieba.setLogLevel(logging_module.WARNING)
