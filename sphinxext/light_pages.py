@@ -351,11 +351,21 @@ def _subset_icon_font(app: Sphinx, exception: Exception | None) -> None:
         for path in (Path(directory, "static", *FONT.parts[1:]) for directory in theme_dirs)
         if path.is_file()
     )
+    # A build that leaves the icons as they were finds the subset in place.
+    stamp = Path(app.doctreedir, "icon-font-subset")
+    wanted_key = hashlib.sha256(repr(wanted).encode() + original.read_bytes()).hexdigest()
+    if stamp.is_file() and stamp.read_text(encoding="ascii") == _font_key(wanted_key, font):
+        return
     source = subset.load_font(str(original), options)
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=wanted)
     subsetter.subset(source)
     subset.save_font(source, str(font), options)
+    stamp.write_text(_font_key(wanted_key, font), encoding="ascii")
+
+
+def _font_key(wanted_key: str, font: Path) -> str:
+    return f"{wanted_key} {hashlib.sha256(font.read_bytes()).hexdigest()}"
 
 
 def _chinese_search_without_a_second_dictionary(app: Sphinx, config: Config) -> None:
