@@ -37,6 +37,7 @@ import os
 import random
 import runpy
 import selectors
+import shutil
 import signal
 import socket
 import sys
@@ -144,7 +145,8 @@ class Server:
         self.listener.listen(16)
         self.selector.register(self.listener, selectors.EVENT_READ, self._accept)
         self.owner = os.pidfd_open(owner)
-        self.selector.register(self.owner, selectors.EVENT_READ, self._stop)
+        self.owner_gone = False
+        self.selector.register(self.owner, selectors.EVENT_READ, self._owner_exited)
         self.wakeup, wakeup_writer = socket.socketpair()
         self.wakeup_writer = wakeup_writer
         self.wakeup.setblocking(False)
@@ -170,8 +172,15 @@ class Server:
                 self._reap(pid)
             with contextlib.suppress(OSError):
                 os.unlink(self.path)
+            if self.owner_gone:
+                # The build died without cleaning up: remove its private folder.
+                shutil.rmtree(os.path.dirname(self.path), ignore_errors=True)
 
     def _stop(self, _: object) -> None:
+        self.running = False
+
+    def _owner_exited(self, _: object) -> None:
+        self.owner_gone = True
         self.running = False
 
     def _accept(self, _: object) -> None:
