@@ -131,7 +131,9 @@ def site_class_names(outdir: Path) -> set[str]:
     """Return every class name the site's pages use and every word its scripts contain.
 
     A script may add a class to a page (bootstrap's ``show``, the theme's
-    ``bd-search-active``): any word in a script counts as a class in use.
+    ``bd-search-active``): any word in a script counts as a class in use,
+    and a word that ends with a hyphen as the start of classes in use
+    (bootstrap's ``bs-${name}-auto`` gives ``bs-tooltip-auto``).
     """
     names: set[str] = set()
     for path in outdir.glob("**/*.html"):
@@ -143,7 +145,7 @@ def site_class_names(outdir: Path) -> set[str]:
     return names
 
 
-def _selector_may_match(selector: str, names: set[str]) -> bool:
+def _selector_may_match(selector: str, names: set[str], prefixes: tuple[str, ...]) -> bool:
     # Classes inside :not(), :is(), :where(), :has() ... are not required; in
     # :not() their absence is what matches.
     required = selector
@@ -153,7 +155,7 @@ def _selector_may_match(selector: str, names: set[str]) -> bool:
             depth += {"(": 1, ")": -1}.get(required[end], 0)
             end += 1
         required = required[: match.start()] + required[end:]
-    return all(name in names for name in _CLASS.findall(required))
+    return all(name in names or name.startswith(prefixes) for name in _CLASS.findall(required))
 
 
 def without_unused_rules(css: str, names: set[str]) -> str:
@@ -164,14 +166,16 @@ def without_unused_rules(css: str, names: set[str]) -> str:
     ``@layer`` blocks are filtered alike; other at-rules are kept whole, and
     blocks left empty are dropped.
     """
-    import tinycss2
+    import tinycss2  # only the HTML build needs it
+
+    prefixes = tuple(name for name in names if name.endswith("-") and len(name) > 2)
 
     def filtered(nodes: list[Any]) -> str:
         kept: list[str] = []
         for node in nodes:
             if node.type == "qualified-rule":
                 selectors = tinycss2.serialize(node.prelude).split(",")
-                if any(_selector_may_match(selector, names) for selector in selectors):
+                if any(_selector_may_match(selector, names, prefixes) for selector in selectors):
                     kept.append(node.serialize())
             elif (
                 node.type == "at-rule"

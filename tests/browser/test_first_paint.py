@@ -107,6 +107,7 @@ ORIGINAL_STYLESHEETS = [
 ]
 STATES = {
     "desktop": ({"width": 1280, "height": 900}, "light", None),
+    "desktop further down": ({"width": 1280, "height": 900}, "light", "scroll"),
     "dark": ({"width": 1280, "height": 900}, "dark", None),
     "phone": ({"width": 390, "height": 844}, "light", None),
     "phone menu": ({"width": 390, "height": 844}, "light", "button.primary-toggle"),
@@ -134,10 +135,12 @@ def _screenshot(browser: Browser, url: str, state: str, *, original: str | None)
         )
     page.goto(url, wait_until="networkidle")
     page.evaluate("document.fonts.ready")
-    if click is not None and page.locator(click).count():
-        page.locator(click).first.click()
-        page.wait_for_timeout(500)  # transitions
-    shot = page.screenshot(full_page=state in ("desktop", "dark"), animations="disabled")
+    if click == "scroll":
+        page.evaluate("window.scrollTo(0, document.body.scrollHeight / 2)")
+    elif click is not None and (visible := page.locator(f"{click} >> visible=true")).count():
+        visible.first.click()
+    page.wait_for_timeout(500)  # transitions, and sections laid out as they come into view
+    shot = page.screenshot(animations="disabled")
     context.close()
     return shot
 
