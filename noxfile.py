@@ -110,6 +110,33 @@ def sphinx_build(session: nox.Session, builder: str, language: str, *extra: str)
         raise
 
 
+# What the HTML build reads, besides the installed packages.
+BUILD_INPUTS = ("conf.py", "noxfile.py", "pyproject.toml", "docs", "sphinxext", "autograd_guide")
+# Options that ask Sphinx to build everything again.
+FULL_REBUILD = ("-E", "-a", "--fresh-env", "--write-all")
+
+
+def build_inputs_digest(session: nox.Session, options: list[str]) -> str:
+    """Return a digest of everything a build of the book depends on.
+
+    The files of :data:`BUILD_INPUTS` (compiled catalogs aside, which the
+    build writes itself), the extra options, and the names and versions of
+    the packages installed in the session's environment.
+    """
+    digest = hashlib.sha256(json.dumps(options).encode() + b"\0")
+    for name in BUILD_INPUTS:
+        paths = [ROOT / name] if (ROOT / name).is_file() else sorted((ROOT / name).rglob("*"))
+        for path in paths:
+            if path.is_file() and path.suffix not in (".mo", ".pyc"):
+                digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+    location = getattr(session.virtualenv, "location", None)
+    if location:
+        installed = sorted(path.name for path in Path(location).glob("lib/*/site-packages/*"))
+        digest.update("\n".join(installed).encode())
+    return digest.hexdigest()
+
+
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the HTML book in English and Chinese into _build/html/<language>/."""
@@ -118,10 +145,23 @@ def docs(session: nox.Session) -> None:
     # Makefile, not from posargs: `nox -s tests -- -k name` also runs this
     # session, first, with the same posargs.
     options = shlex.split(os.environ.get("SPHINXOPTS", ""))
+    # When nothing the build reads has changed since the last build that
+    # succeeded, and its pages are there, Sphinx would find nothing to do,
+    # after seconds of starting up twice: the session says so at once.
+    stamp = BUILD / "html-inputs.sha256"
+    inputs = build_inputs_digest(session, options)
+    built = all((BUILD / "html" / language / "index.html").is_file() for language in LANGUAGES)
+    forced = any(option in FULL_REBUILD for option in options)
+    if built and not forced and stamp.is_file() and stamp.read_text(encoding="ascii") == inputs:
+        session.log(f"Nothing has changed since the last build: the book is in {BUILD / 'html'}")
+        return
+    stamp.unlink(missing_ok=True)
     for language in LANGUAGES:
         sphinx_build(session, "html", language, *options)
     # Quiet unless it fails: a build that changed nothing prints nothing.
-    session.run("python", "sphinxext/publishing.py", str(BUILD / "html"), silent=True)
+    published = session.run("python", "sphinxext/publishing.py", str(BUILD / "html"), silent=True)
+    if published is not None:  # None: nothing ran (--install-only)
+        stamp.write_text(inputs, encoding="ascii")
     session.log(f"The book is in {BUILD / 'html'}: open en/index.html or zh_CN/index.html")
 
 

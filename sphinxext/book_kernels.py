@@ -29,7 +29,8 @@ that a cold build shows its progress; a build that executes nothing prints
 nothing.
 
 The fork server is not used where :func:`os.fork` or pidfds are missing (not
-Linux), or with ``-D fork_kernels=0``; kernels then start as plain processes,
+Linux), with ``-D fork_kernels=0``, or when a build executes a single
+notebook (an edited cell), for which starting it would cost more than it saves; kernels then start as plain processes,
 on the same transport and with the same fast exit. With ``-D book_kernels=0``
 the build uses Jupyter's own ``python3`` kernelspec instead. It is started by the
 first kernel a build needs, and stopped when the build ends, when the build
@@ -261,7 +262,10 @@ class ForkingProvisioner(LocalProvisioner):
         if self._docname is not None and _progress["total"]:
             self._number = _next_number(runtime)
             _announce(f"executing notebook {self._number} of {_progress['total']}: {self._docname}")
-        if os.environ.get(FORK_ENV) == "1" and fork_available():
+        # The server imports more than one notebook may need (torch._dynamo
+        # and sympy above all): it pays for itself from the second notebook
+        # of a build on, so a build that executes one starts it plainly.
+        if os.environ.get(FORK_ENV) == "1" and fork_available() and _progress["total"] != 1:
             env = dict(kwargs.get("env") or os.environ)
             env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it
             try:
