@@ -30,11 +30,12 @@ nothing.
 
 The fork server is not used where :func:`os.fork` or pidfds are missing (not
 Linux), with ``-D fork_kernels=0``, or when a build executes a single
-notebook (an edited cell), for which starting it would cost more than it saves; kernels then start as plain processes,
-on the same transport and with the same fast exit. With ``-D book_kernels=0``
-the build uses Jupyter's own ``python3`` kernelspec instead. It is started by the
-first kernel a build needs, and stopped when the build ends, when the build
-is interrupted (it also watches the build's process) and with its kernels.
+notebook (an edited cell), for which starting it would cost more than it
+saves; kernels then start as plain processes, on the same transport and with
+the same fast exit. With ``-D book_kernels=0`` the build uses Jupyter's own
+``python3`` kernelspec instead. The server is started by the first kernel a
+build needs, and stopped when the build ends, when the build is interrupted
+(it also watches the build's process) and with its kernels.
 """
 
 from __future__ import annotations
