@@ -284,7 +284,10 @@ class ForkingProvisioner(LocalProvisioner):
         request = json.dumps({"argv": cmd, "env": env, "cwd": str(cwd)}).encode() + b"\n"
         client.settimeout(SERVER_REPLY_TIMEOUT)  # the server may still be importing torch
         socket.send_fds(client, [request], [sys.stdout.fileno(), sys.stderr.fileno()])
-        reply = json.loads(client.makefile("rb").readline() or b"{}")
+        data = b""
+        while not data.endswith(b"\n") and (chunk := client.recv(4096)):
+            data += chunk
+        reply = json.loads(data or b"{}")
         if "pid" not in reply:
             client.close()
             raise OSError(reply.get("error", "the kernel server closed the connection"))
