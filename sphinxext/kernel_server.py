@@ -134,6 +134,17 @@ def _fresh_random_state() -> None:
         torch.seed()
 
 
+def _fresh_working_directory() -> None:
+    # multiprocessing notes the working directory when it is imported (torch
+    # imports it), and a spawned process finds the modules beside its parent's
+    # notebook through it: it must be the kernel's, not the server's.
+    # Its authentication key for them is drawn anew too, as in a new process.
+    process = sys.modules.get("multiprocessing.process")
+    if process is not None:
+        process.ORIGINAL_DIR = os.path.abspath(os.getcwd())  # type: ignore[attr-defined]
+        process.current_process().authkey = os.urandom(32)  # type: ignore[attr-defined]
+
+
 class Server:
     """The fork server's state: its socket, its kernels and the build it serves."""
 
@@ -264,6 +275,7 @@ class Server:
         os.environ.clear()
         os.environ.update(request["env"])
         _fresh_random_state()
+        _fresh_working_directory()
         argv: list[str] = request["argv"]
         run_kernel(argv[argv.index("kernel") + 1 :])
 

@@ -261,3 +261,70 @@ def test_forked_and_plain_kernels_give_the_same_outputs_and_pages(tmp_path):
         assert any(name.endswith(".ipynb") for name in forked_outputs)
         assert forked_outputs == _files(plain / executed)
         assert _files(forked / "html" / language) == _files(plain / "html" / language)
+
+
+WORKER = """
+import os
+
+import torch
+import torch.distributed as dist
+
+
+def run(rank, world_size, folder):
+    os.environ["MASTER_ADDR"] = "127.0.0.1"
+    os.environ["MASTER_PORT"] = os.environ["WORKER_PORT"]
+    dist.init_process_group("gloo", rank=rank, world_size=world_size)
+    total = torch.tensor([float(rank + 1)])
+    dist.all_reduce(total)
+    torch.save(total, os.path.join(folder, f"total-{rank}.pt"))
+    dist.destroy_process_group()
+"""
+
+
+@needs_fork
+def test_a_forked_kernel_compiles_and_spawns_processes(tmp_path):
+    # What part 3 of the book does: torch.compile with the aot_eager backend,
+    # torch.func, and two gloo processes spawned by torch.multiprocessing.
+    from jupyter_client.manager import start_new_kernel
+
+    (tmp_path / "worker.py").write_text(WORKER, encoding="utf-8")
+    code = textwrap.dedent(
+        f"""
+        import os, socket
+        import torch, torch.multiprocessing
+        import worker
+        f = torch.compile(lambda x: torch.sin(x) ** 2, backend="aot_eager")
+        x = torch.linspace(0, 1, 5, requires_grad=True)
+        f(x).sum().backward()
+        assert torch.allclose(x.grad, torch.sin(2 * x))
+        assert torch.allclose(torch.func.grad(lambda y: (y ** 3).sum())(x), 3 * x ** 2)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            os.environ["WORKER_PORT"] = str(s.getsockname()[1])
+        torch.multiprocessing.spawn(worker.run, args=(2, {str(tmp_path)!r}), nprocs=2)
+        totals = [os.path.join({str(tmp_path)!r}, f"total-{{rank}}.pt") for rank in (0, 1)]
+        print([torch.load(path).item() for path in totals])
+        """
+    )
+    finish = use_book_kernels(tmp_path / "_build")
+    try:
+        manager, client = start_new_kernel(kernel_name="python3", cwd=str(tmp_path))
+        try:
+            assert manager.provisioner.forked_pid is not None
+            outputs: list[str] = []
+            errors: list[str] = []
+
+            def hook(message: dict) -> None:
+                content = message["content"]
+                outputs.append(content.get("text", ""))
+                if message["msg_type"] == "error":
+                    errors.append(f"{content['ename']}: {content['evalue']}")
+
+            reply = client.execute_interactive(code, output_hook=hook, timeout=600)
+            assert reply["content"]["status"] == "ok", errors
+            assert "".join(outputs).strip() == "[3.0, 3.0]"
+        finally:
+            manager.shutdown_kernel()
+            client.stop_channels()
+    finally:
+        finish()
