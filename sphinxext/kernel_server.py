@@ -142,7 +142,7 @@ def _fresh_working_directory() -> None:
     process = sys.modules.get("multiprocessing.process")
     if process is not None:
         process.ORIGINAL_DIR = os.path.abspath(os.getcwd())  # type: ignore[attr-defined]
-        process.current_process().authkey = os.urandom(32)  # type: ignore[attr-defined]
+        process.current_process().authkey = os.urandom(32)
 
 
 class Server:
