@@ -411,28 +411,71 @@ def _prepare(app: Sphinx, config: Config) -> None:
     app.connect("build-finished", lambda app, exception: finish())
 
 
-def _count_executions(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
-    """Count the notebooks this build will execute, for the progress lines."""
+# What executing a notebook costs, in characters of page source (what the
+# rest of reading a page costs grows with its length): about a second, with
+# a forked kernel.
+EXECUTION_COST = 30_000
+
+
+def _plan_executions(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
+    """Count the notebooks this build will execute, and balance them over the readers.
+
+    The count is for the progress lines. Sphinx reads pages in parallel in
+    consecutive slices of ``docnames``, one process each, in their order:
+    the notebooks of a part of the book would all fall to one reader while
+    the other reads prose. Sphinx lets an extension reorder the list (the
+    event's documented purpose), so the pages are ordered such that each
+    slice gets about the same work.
+    """
     from execution_cache import opened_cache
     from myst_nb.core.read import create_nb_reader
 
     _progress["total"] = 0
     env_any: Any = env
     mode = env_any.mystnb_config.execution_mode
-    if mode not in ("cache", "force", "auto") or not docnames:
+    if not docnames:
         return
+    costs: dict[str, int] = {}
     total = 0
     with opened_cache(app.config.nb_execution_cache_path) as cache:
         for docname in docnames:
             path = env.doc2path(docname)
             text = Path(path).read_text(encoding="utf-8")
+            costs[docname] = len(text)
+            if mode not in ("cache", "force", "auto"):
+                continue
             reader = create_nb_reader(str(path), env_any.myst_config, env_any.mystnb_config, text)
             if reader is None:
                 continue
-            notebook = reader.read(text)
-            if mode != "cache" or not _cached(cache, notebook):
+            if mode != "cache" or not _cached(cache, reader.read(text)):
                 total += 1
+                costs[docname] += EXECUTION_COST
     _progress["total"] = total
+    if app.parallel > 1:
+        docnames[:] = balanced_order(docnames, costs, app.parallel)
+
+
+def balanced_order(docnames: list[str], costs: dict[str, int], processes: int) -> list[str]:
+    """Order ``docnames`` so that Sphinx's consecutive slices for ``processes`` cost alike.
+
+    The slices have the sizes Sphinx gives them; the costliest pages are
+    placed first, each into the slice with the least work so far that has
+    room left among those read at once.
+    """
+    from sphinx.util.parallel import make_chunks
+
+    sizes = [len(chunk) for chunk in make_chunks(list(docnames), processes)]
+    slices: list[list[str]] = [[] for _ in sizes]
+    loads = [0] * len(sizes)
+    for docname in sorted(docnames, key=lambda name: (-costs.get(name, 0), name)):
+        free = [index for index, size in enumerate(sizes) if len(slices[index]) < size]
+        # The first slices are read at once; those after wait for a reader to
+        # finish, and get what is left, the lightest pages.
+        first = [index for index in free if index < processes] or free
+        chosen = min(first, key=lambda index: (loads[index], index))
+        slices[chosen].append(docname)
+        loads[chosen] += costs.get(docname, 0)
+    return [docname for chunk in slices for docname in chunk]
 
 
 def _cached(cache: object, notebook: object) -> bool:
@@ -455,6 +498,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_config_value("fork_kernels", True, "", types=[bool])
     app.add_config_value("book_kernels", True, "", types=[bool])
     app.connect("config-inited", _prepare)
-    app.connect("env-before-read-docs", _count_executions)
+    app.connect("env-before-read-docs", _plan_executions)
     app.connect("source-read", _reading)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

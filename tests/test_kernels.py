@@ -328,3 +328,15 @@ def test_a_forked_kernel_compiles_and_spawns_processes(tmp_path):
             client.stop_channels()
     finally:
         finish()
+
+
+def test_pages_are_ordered_so_that_each_reader_gets_alike_work():
+    from book_kernels import balanced_order
+    from sphinx.util.parallel import make_chunks
+
+    costs = {f"guide/{n}": 40 for n in range(9)} | {f"prose/{n}": 1 for n in range(10)}
+    order = balanced_order(sorted(costs), costs, 2)
+    assert sorted(order) == sorted(costs)
+    loads = [sum(costs[name] for name in chunk) for chunk in make_chunks(order, 2)]
+    assert max(loads) - min(loads[:2]) <= 40  # the two readers that start together
+    assert loads[2] <= 1  # the slice read last is light
