@@ -19,9 +19,11 @@ uses. This extension, with ``templates/layout.html``,
   ``defer``, inline scripts become deferred ``data:`` scripts
   (``deferred_scripts``), so they run, as before, before the document's
   ``DOMContentLoaded`` and in the same sequence, but after the first paint;
-- loads the search scripts and index on the search page only.
+- loads the search scripts and index on the search page only, deferred
+  there too (``templates/search.html``).
 
-The theme's inline script that applies the reader's light or dark mode stays
+The index and search pages, which have no text of their own to describe,
+get a description naming the book. The theme's inline script that applies the reader's light or dark mode stays
 where it is and runs first, so that a page never flashes in the wrong mode.
 Every page still works from ``file://``: nothing is fetched by script.
 """
@@ -279,9 +281,10 @@ def deferred_scripts(html: str) -> Markup:
         return _data_script(body, attributes)
 
     scripts = _SCRIPT.sub(deferred, str(html))
-    if "<script" not in scripts:
+    shim = _data_script(READY_STATE_SHIM)
+    if "<script" not in scripts or shim in scripts:
         return Markup(scripts)
-    return Markup(_data_script(READY_STATE_SHIM) + "\n" + scripts)
+    return Markup(shim + "\n" + scripts)
 
 
 def without_script(html: str, name: str) -> Markup:
