@@ -71,8 +71,11 @@ RUNTIME_ENV = "AUTOGRAD_GUIDE_KERNELS"  # a private folder for sockets
 FORK_ENV = "AUTOGRAD_GUIDE_FORK_KERNELS"  # "1" to fork kernels from the server
 OWNER_ENV = "AUTOGRAD_GUIDE_BUILD_PID"  # the build, which the server outlives not
 # The kernels' hash seed. A fork keeps its parent's, fixed when the server's
-# interpreter started, so every kernel, forked or not, gets this one.
-KERNEL_ENV = {"PYTHONHASHSEED": "0"}
+# interpreter started, so every kernel, forked or not, gets this one. MKL, the
+# BLAS and LAPACK under torch's linear algebra, runs in one thread: with more,
+# a busy machine makes some results (torch.linalg.lstsq) differ in their last
+# bits from one execution to the next, and with them a page's figure.
+KERNEL_ENV = {"PYTHONHASHSEED": "0", "MKL_NUM_THREADS": "1"}
 SERVER_START_TIMEOUT = 30.0
 SERVER_REPLY_TIMEOUT = 300.0
 

@@ -23,9 +23,10 @@ uses. This extension, with ``templates/layout.html``,
   there too (``templates/search.html``).
 
 The index and search pages, which have no text of their own to describe,
-get a description naming the book. The theme's inline script that applies the reader's light or dark mode stays
-where it is and runs first, so that a page never flashes in the wrong mode.
-Every page still works from ``file://``: nothing is fetched by script.
+get a description naming the book. The theme's inline script that applies
+the reader's light or dark mode stays where it is and runs first, so that a
+page never flashes in the wrong mode. Every page still works from
+``file://``: nothing is fetched by script.
 """
 
 from __future__ import annotations
