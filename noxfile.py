@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import runpy
 import shlex
+import shutil
 from pathlib import Path
 
 import nox
@@ -141,6 +142,31 @@ def lint(session: nox.Session) -> None:
     session.run("check-jsonschema", "--builtin-schema=vendor.readthedocs", ".readthedocs.yaml")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+
+
+DIST = BUILD / "dist"
+
+
+@nox.session(python=PYTHON)
+def dist(session: nox.Session) -> None:
+    """Build the package's sdist and wheel into _build/dist/ and check them as PyPI will."""
+    install(session, "dist", package=False)
+    shutil.rmtree(DIST, ignore_errors=True)
+    session.run("python", "-m", "build", f"--outdir={DIST}", str(ROOT))
+    session.run("twine", "check", "--strict", *(str(path) for path in sorted(DIST.glob("*"))))
+
+
+@nox.session(python=PYTHON, requires=["dist", "docs"])
+def takeaway(session: nox.Session) -> None:
+    """Run every downloaded notebook in a fresh environment, and check the package and the PDFs."""
+    # Not the package: each notebook's first cell installs it, from the wheel.
+    install(session, "takeaway", package=False)
+    session.run(
+        "pytest",
+        "tests/takeaway",
+        "--confcutdir=tests/takeaway",  # tests/conftest.py sets up the helpers' tests
+        *session.posargs,
+    )
 
 
 @nox.session(python=PYTHON)
