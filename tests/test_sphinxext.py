@@ -29,7 +29,7 @@ from execution_cache import create_cache, environment_fingerprint, runtime_versi
 from helper_source import source_without_docstring  # noqa: E402
 from light_pages import icon_codepoints, stylesheet_codepoints, without_script  # noqa: E402
 from mathml import latex_to_mathml  # noqa: E402
-from notebook_downloads import _with_outputs, translate_markdown  # noqa: E402
+from notebook_downloads import _with_outputs  # noqa: E402
 
 import autograd_guide  # noqa: E402
 
@@ -227,25 +227,6 @@ def test_icon_codepoints_are_read_from_the_stylesheet():
 def test_icons_drawn_by_the_stylesheet_itself_are_kept():
     css = '--pst-icon-info-circle:"\uf05a";--pst-icon-bell:"\\f0f3";color:red'
     assert stylesheet_codepoints(css) == {0xF05A, 0xF0F3}
-
-
-def test_markdown_cells_are_translated_block_by_block():
-    catalog = Catalog(locale="zh_CN")
-    catalog.add("Detaching", "分离")
-    catalog.add("A paragraph that spans two lines.", "跨两行的段落。")
-    catalog.add("first item", "第一项")
-    catalog.add("Solution", "参考答案")
-    catalog.add("The explanation.", "解释。")
-    markdown = (
-        "## Detaching\n\nA paragraph that\nspans two lines.\n\n- first item\n- second item\n\n"
-        ":::{admonition} Solution\n:class: dropdown\n\nThe explanation.\n:::\n\n"
-        "```python\nA paragraph that spans two lines.\n```"
-    )
-    assert translate_markdown(markdown, catalog) == (
-        "## 分离\n\n跨两行的段落。\n\n- 第一项\n- second item\n\n"
-        ":::{admonition} 参考答案\n:class: dropdown\n\n解释。\n:::\n\n"
-        "```python\nA paragraph that spans two lines.\n```"
-    )
 
 
 def _notebook(execution_count: int | None) -> nbformat.NotebookNode:
