@@ -145,6 +145,7 @@ def lint(session: nox.Session) -> None:
 
 
 DIST = BUILD / "dist"
+PDF = BUILD / "pdf"
 
 
 @nox.session(python=PYTHON)
@@ -156,7 +157,18 @@ def dist(session: nox.Session) -> None:
     session.run("twine", "check", "--strict", *(str(path) for path in sorted(DIST.glob("*"))))
 
 
-@nox.session(python=PYTHON, requires=["dist", "docs"])
+@nox.session(python=PYTHON)
+def pdf(session: nox.Session) -> None:
+    """Print the whole book of each language to _build/pdf/ with Chromium (run it before docs)."""
+    install(session, "pdf")
+    # The single-page book: every page in reading order, links within it.
+    for language in LANGUAGES:
+        sphinx_build(session, "singlehtml", language)
+    session.run("python", "sphinxext/print_pdf.py", str(BUILD / "singlehtml"), str(PDF))
+    session.log("nox -s docs now links the PDFs from the site and copies them into it")
+
+
+@nox.session(python=PYTHON, requires=["dist", "pdf", "docs"])
 def takeaway(session: nox.Session) -> None:
     """Run every downloaded notebook in a fresh environment, and check the package and the PDFs."""
     # Not the package: each notebook's first cell installs it, from the wheel.
