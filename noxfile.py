@@ -6,6 +6,8 @@ groups in ``pyproject.toml``.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import runpy
 import shlex
@@ -13,11 +15,17 @@ import shutil
 from pathlib import Path
 
 import nox
+import nox.virtualenv
+from packaging.version import Version
 
 nox.needs_version = ">=2025.2.9"  # nox.project.dependency_groups
 # The CPU build of torch that pip finds for these environments would be a
-# multi-gigabyte CUDA download for uv, so environments are plain venvs.
+# multi-gigabyte CUDA download for uv, so environments are plain venvs. nox
+# looks for uv whenever it makes or reuses any environment, and logs "uv
+# binary not found" where there is none; these three names are what it
+# computes from that search, so setting them says there is no uv to find.
 nox.options.default_venv_backend = "venv"
+nox.virtualenv.HAS_UV, nox.virtualenv.UV, nox.virtualenv.UV_VERSION = False, "uv", Version("0")
 nox.options.reuse_venv = "yes"
 nox.options.error_on_missing_interpreters = True
 nox.options.sessions = ["lint", "doctest", "tests"]
@@ -41,9 +49,24 @@ def install(session: nox.Session, *groups: str, package: bool = True) -> None:
 
     The package requires torch; installed without the pinned CPU build beside
     it, pip would fetch the newest torch, a multi-gigabyte CUDA build.
+
+    pip takes about ten seconds to find that nothing needs installing, so the
+    environment keeps a stamp of what was installed into it: the
+    requirements and the package's metadata (its requirements and entry
+    points; its code is installed editable). While they are unchanged,
+    nothing is installed. A new environment has no stamp.
     """
     requirements = nox.project.dependency_groups(PYPROJECT, *groups)
-    session.install(*requirements, *(["-e", "."] if package else []))
+    command = [*requirements, *(["-e", "."] if package else [])]
+    metadata = {"build-system": PYPROJECT["build-system"], "project": PYPROJECT["project"]}
+    wanted = hashlib.sha256(json.dumps([command, metadata], sort_keys=True).encode()).hexdigest()
+    location = getattr(session.virtualenv, "location", None)
+    stamp = Path(location, "installed-requirements.sha256") if location else None
+    if stamp is not None and stamp.is_file() and stamp.read_text(encoding="ascii") == wanted:
+        return
+    session.install(*command)
+    if stamp is not None:
+        stamp.write_text(wanted, encoding="ascii")
 
 
 def sphinx_command(
@@ -88,6 +111,33 @@ def sphinx_build(session: nox.Session, builder: str, language: str, *extra: str)
     session.run(*sphinx_command(builder, language, *extra))
 
 
+# What the HTML build reads, besides the installed packages.
+BUILD_INPUTS = ("conf.py", "noxfile.py", "pyproject.toml", "docs", "sphinxext", "autograd_guide")
+# Options that ask Sphinx to build everything again.
+FULL_REBUILD = ("-E", "-a", "--fresh-env", "--write-all")
+
+
+def build_inputs_digest(session: nox.Session, options: list[str]) -> str:
+    """Return a digest of everything a build of the book depends on.
+
+    The files of :data:`BUILD_INPUTS` (compiled catalogs aside, which the
+    build writes itself), the extra options, and the names and versions of
+    the packages installed in the session's environment.
+    """
+    digest = hashlib.sha256(json.dumps(options).encode() + b"\0")
+    for name in BUILD_INPUTS:
+        paths = [ROOT / name] if (ROOT / name).is_file() else sorted((ROOT / name).rglob("*"))
+        for path in paths:
+            if path.is_file() and path.suffix not in (".mo", ".pyc"):
+                digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+    location = getattr(session.virtualenv, "location", None)
+    if location:
+        installed = sorted(path.name for path in Path(location).glob("lib/*/site-packages/*"))
+        digest.update("\n".join(installed).encode())
+    return digest.hexdigest()
+
+
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """Build the HTML book in English and Chinese into _build/html/<language>/."""
@@ -96,9 +146,23 @@ def docs(session: nox.Session) -> None:
     # Makefile, not from posargs: `nox -s tests -- -k name` also runs this
     # session, first, with the same posargs.
     options = shlex.split(os.environ.get("SPHINXOPTS", ""))
+    # When nothing the build reads has changed since the last build that
+    # succeeded, and its pages are there, Sphinx would find nothing to do,
+    # after seconds of starting up twice: the session says so at once.
+    stamp = BUILD / "html-inputs.sha256"
+    inputs = build_inputs_digest(session, options)
+    built = all((BUILD / "html" / language / "index.html").is_file() for language in LANGUAGES)
+    forced = any(option in FULL_REBUILD for option in options)
+    if built and not forced and stamp.is_file() and stamp.read_text(encoding="ascii") == inputs:
+        session.log(f"Nothing has changed since the last build: the book is in {BUILD / 'html'}")
+        return
+    stamp.unlink(missing_ok=True)
     for language in LANGUAGES:
         sphinx_build(session, "html", language, *options)
-    session.run("python", "sphinxext/publishing.py", str(BUILD / "html"))
+    # Quiet unless it fails: a build that changed nothing prints nothing.
+    published = session.run("python", "sphinxext/publishing.py", str(BUILD / "html"), silent=True)
+    if published is not None:  # None: nothing ran (--install-only)
+        stamp.write_text(inputs, encoding="ascii")
     session.log(f"The book is in {BUILD / 'html'}: open en/index.html or zh_CN/index.html")
 
 
@@ -119,13 +183,28 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON, requires=["docs"])
 def browser(session: nox.Session) -> None:
-    """Read every page of both languages in Chromium, and save screenshots."""
+    """Read every page of both languages in Chromium and Lighthouse; save screenshots."""
     install(session, "browser", package=False)
+    # Lighthouse, pinned by tests/browser/lighthouse/package-lock.json, goes
+    # into _build/lighthouse with the script that runs it; npm installs it
+    # again only when the lock file has changed.
+    source, target = ROOT / "tests" / "browser" / "lighthouse", BUILD / "lighthouse"
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json", "audit.mjs"):
+        shutil.copyfile(source / name, target / name)
+    lock = (source / "package-lock.json").read_bytes()
+    stamp = target / "node_modules" / ".installed-lock"
+    if not stamp.is_file() or stamp.read_bytes() != lock:
+        npm_ci = ("npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts", f"--prefix={target}")
+        session.run_install(*npm_ci, external=True)
+        if stamp.parent.is_dir():  # not with --no-install
+            stamp.write_bytes(lock)
     session.run(
         "pytest",
         "tests/browser",
         "--confcutdir=tests/browser",  # tests/conftest.py sets up the helpers' tests
         *session.posargs,
+        env={"LIGHTHOUSE_DIR": str(target)},
     )
 
 

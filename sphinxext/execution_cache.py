@@ -14,13 +14,16 @@ It also creates the cache in the main process before a parallel build forks
 its readers, keeps myst-nb's executed notebooks out of the published site,
 and gives the kernel the IPython configuration in ``sphinxext/kernel/``
 (through a private ``IPYTHONDIR`` under ``_build/``), which counts in the
-fingerprint too.
+fingerprint too, as do the kernels' fork server (``kernel_server.py``, which
+names the modules imported before a notebook starts) and their environment
+(``book_kernels.py``, which it sets up).
 An explicit ``-D nb_execution_cache_path=...`` is respected.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import platform
 import re
@@ -31,6 +34,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from book_kernels import KERNEL_ENV
 from sphinx.application import Sphinx
 from sphinx.config import Config
 
@@ -38,6 +42,9 @@ from sphinx.config import Config
 # own requirements are added to these, with everything they require in turn.
 KERNEL_DISTRIBUTIONS = ("ipykernel",)
 KERNEL_CONFIG = Path(__file__).parent / "kernel" / "ipython_kernel_config.py"
+# The files that decide how a kernel starts: its IPython configuration, and
+# the fork server, which names the modules imported before a notebook runs.
+KERNEL_FILES = (KERNEL_CONFIG, Path(__file__).parent / "kernel_server.py")
 
 
 def _requirement_name(requirement: str) -> str | None:
@@ -98,7 +105,9 @@ def environment_fingerprint(package_dir: Path, distribution: str) -> str:
         tuple(name for name in map(_requirement_name, requirements) if name is not None)
         + KERNEL_DISTRIBUTIONS
     )
-    digest.update(KERNEL_CONFIG.read_bytes() + b"\0")
+    for path in KERNEL_FILES:
+        digest.update(path.read_bytes() + b"\0")
+    digest.update(json.dumps(KERNEL_ENV, sort_keys=True).encode() + b"\0")
     versions = [platform.python_version(), *runtime_versions(roots)]
     digest.update("\n".join(versions).encode())
     return digest.hexdigest()[:16]
@@ -162,7 +171,8 @@ def _keep_executed_notebooks_private(app: Sphinx) -> None:
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the cache location and the folder for executed notebooks."""
+    """Register the cache location, the folder for executed notebooks and the kernels."""
+    app.setup_extension("book_kernels")
     app.add_config_value(
         "executed_package", ("autograd_guide", "autograd-guide"), "env", types=[tuple]
     )

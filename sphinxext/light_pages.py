@@ -1,21 +1,41 @@
-"""Sphinx extension: keep the theme's icons without its megabyte of icon code.
+"""Sphinx extension: pages that paint at once, with every control of the theme.
 
 pydata-sphinx-theme loads Font Awesome as a 1.5 MB script that draws every
-icon it knows, and as a 115 kB web font that holds them all again. The book
-uses about twenty icons. This extension
+icon it knows, and as a 115 kB web font that holds them all again; the book
+uses about twenty icons. Its pages also wait, before they paint anything, for
+eight stylesheets (one of them importing a ninth) and a dozen scripts,
+among them the search index and search code, which only the search page
+uses. This extension, with ``templates/layout.html``,
 
-- drops the script from every page (the ``without_script`` filter, used by
-  ``templates/layout.html``); the theme's stylesheet still draws each icon
-  from the web font;
+- drops the icon script from every page (the ``without_script`` filter); the
+  theme's stylesheet still draws each icon from the web font, which the page
+  preloads;
 - when the build has finished, replaces the web font in the output with a
-  subset holding only the icons the site's pages and scripts name.
+  subset holding only the icons the site's pages and scripts name;
+- merges the stylesheets, in their order and with their ``@import`` and
+  ``url()`` references resolved, into one file without comments
+  (``merged_stylesheets``), so that the first paint waits for one request;
+- defers every script of the page head, keeping their order: files get
+  ``defer``, inline scripts become deferred ``data:`` scripts
+  (``deferred_scripts``), so they run, as before, before the document's
+  ``DOMContentLoaded`` and in the same sequence, but after the first paint;
+- loads the search scripts and index on the search page only, deferred
+  there too (``templates/search.html``).
 
-Every control keeps its icon; a first visit downloads a few kilobytes of
-font instead of about 650 kB (compressed) of icon code.
+The index and search pages, which have no text of their own to describe,
+get a description naming the book. The theme's inline script that applies
+the reader's light or dark mode stays where it is and runs first, so that a
+page never flashes in the wrong mode. Every page still works from
+``file://``: nothing is fetched by script.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import logging as logging_module
+import os
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
@@ -23,6 +43,7 @@ from typing import Any
 from fontTools import subset
 from markupsafe import Markup
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
@@ -35,6 +56,236 @@ _ICON_NAME = re.compile(r"\bfa-[a-z0-9-]+")
 # --pst-icon-info-circle:"\uf05a" (or the escape \f05a): icons the stylesheet
 # draws by itself, such as those of admonitions.
 _ICON_VARIABLE = re.compile(r'--pst-icon-[a-z-]+:"(\\[0-9a-f]+|[^"\\])"')
+
+
+MERGED = "_static/styles/book-merged-{digest}.css"
+_STYLESHEET_LINK = re.compile(
+    r'<link\b(?=[^>]*\brel="stylesheet")[^>]*\bhref="(?P<href>[^"]+)"[^>]*/?>\s*'
+)
+_SCRIPT = re.compile(r"<script(?P<attributes>[^>]*)>(?P<body>.*?)</script>", re.DOTALL)
+_IMPORT = re.compile(r'@import\s+(?:url\()?["\']?(?P<target>[^"\')]+)["\']?\)?\s*;')
+_URL = re.compile(r"url\(\s*(?P<quote>[\"']?)(?P<target>[^)\"']+)(?P=quote)\s*\)")
+_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
+def merged_stylesheets(html: str, lists: Path) -> Markup:
+    """Replace the stylesheet links of ``html`` by one link to their merged stylesheet.
+
+    The stylesheets are all below ``_static/``, which gives the page's path
+    to the site root. The link takes the place of the first one. The merged
+    file is named by a digest of the links (each with its version), so it
+    changes whenever any of the merged files does. The list of its sources
+    is kept in the folder ``lists`` (beside the doctrees, which outlive a
+    build) for :func:`write_merged_stylesheets`: pages may be written in
+    parallel processes, and an incremental build may write none.
+    """
+    html = str(html)
+    links = [match.group("href") for match in _STYLESHEET_LINK.finditer(html)]
+    if not links:
+        return Markup(html)
+    root = links[0][: links[0].index("_static/")]
+    hrefs = [href[href.index("_static/") :] for href in links]
+    digest = hashlib.sha256("\n".join(hrefs).encode()).hexdigest()[:12]
+    sources = lists / f"{digest}.sources"
+    if not sources.is_file():
+        lists.mkdir(parents=True, exist_ok=True)
+        temporary = sources.with_suffix(f".{os.getpid()}")
+        temporary.write_text("\n".join(hrefs) + "\n", encoding="utf-8")
+        temporary.replace(sources)
+    first = _STYLESHEET_LINK.search(html)
+    assert first is not None
+    rest = _STYLESHEET_LINK.sub("", html[first.end() :])
+    link = f'<link rel="stylesheet" href="{root}{MERGED.format(digest=digest)}" />\n'
+    return Markup(html[: first.start()] + link + rest)
+
+
+def write_merged_stylesheets(outdir: Path, lists: Path) -> None:
+    """Write the merged stylesheet of each list of sources in ``lists`` into ``outdir``.
+
+    The rules of icons that no page or script names are left out, as their
+    glyphs are left out of the icon font, and so are the rules that need a
+    class no page has and no script names. A merged stylesheet is written
+    again only when its sources or the site's classes have changed.
+    """
+    icons = used_icons(outdir)
+    names = site_class_names(outdir)
+    for sources in sorted(lists.glob("*.sources")):
+        paths = sources.read_text(encoding="utf-8").split()
+        target = outdir / MERGED.format(digest=sources.stem)
+        merged = merge_stylesheets(outdir, paths)
+        key = hashlib.sha256(
+            "\n".join([merged, *sorted(icons), *sorted(names)]).encode()
+        ).hexdigest()
+        stamp = sources.with_suffix(".written")
+        if target.is_file() and stamp.is_file() and stamp.read_text(encoding="ascii") == key:
+            continue
+        css = without_unused_rules(without_unused_icons(merged, icons), names)
+        target.write_text(css, encoding="utf-8")
+        stamp.write_text(key, encoding="ascii")
+
+
+_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+_FUNCTIONAL = re.compile(r":[a-z-]+\(")
+_TOKEN = re.compile(r"-?[_a-zA-Z][\w-]*")
+_CLASS_ATTRIBUTE = re.compile(r'\bclass="([^"]*)"')
+
+
+def site_class_names(outdir: Path) -> set[str]:
+    """Return every class name the site's pages use and every word its scripts contain.
+
+    A script may add a class to a page (bootstrap's ``show``, the theme's
+    ``bd-search-active``): any word in a script counts as a class in use,
+    and a word that ends with a hyphen as the start of classes in use
+    (bootstrap's ``bs-${name}-auto`` gives ``bs-tooltip-auto``).
+    """
+    names: set[str] = set()
+    for path in outdir.glob("**/*.html"):
+        for value in _CLASS_ATTRIBUTE.findall(path.read_text(encoding="utf-8")):
+            names.update(value.split())
+    for path in outdir.glob("_static/**/*.js"):
+        if path.name != "fontawesome.js" and path.is_file():
+            names.update(_TOKEN.findall(path.read_text(encoding="utf-8")))
+    return names
+
+
+def _selector_may_match(selector: str, names: set[str], prefixes: tuple[str, ...]) -> bool:
+    # Classes inside :not(), :is(), :where(), :has() ... are not required; in
+    # :not() their absence is what matches.
+    required = selector
+    while (match := _FUNCTIONAL.search(required)) is not None:
+        depth, end = 1, match.end()
+        while end < len(required) and depth:
+            depth += {"(": 1, ")": -1}.get(required[end], 0)
+            end += 1
+        required = required[: match.start()] + required[end:]
+    return all(name in names or name.startswith(prefixes) for name in _CLASS.findall(required))
+
+
+def without_unused_rules(css: str, names: set[str]) -> str:
+    """Return ``css`` without the style rules that need a class in none of ``names``.
+
+    A rule is kept if any of its selectors could match: all the classes it
+    requires are in ``names``. Rules inside ``@media``, ``@supports`` and
+    ``@layer`` blocks are filtered alike; other at-rules are kept whole, and
+    blocks left empty are dropped.
+    """
+    import tinycss2  # only the HTML build needs it
+
+    prefixes = tuple(name for name in names if name.endswith("-") and len(name) > 2)
+
+    def filtered(nodes: list[Any]) -> str:
+        kept: list[str] = []
+        for node in nodes:
+            if node.type == "qualified-rule":
+                selectors = tinycss2.serialize(node.prelude).split(",")
+                if any(_selector_may_match(selector, names, prefixes) for selector in selectors):
+                    kept.append(node.serialize())
+            elif (
+                node.type == "at-rule"
+                and node.content is not None
+                and (node.lower_at_keyword in ("media", "supports", "layer", "container"))
+            ):
+                inner = filtered(tinycss2.parse_rule_list(node.content))
+                if inner.strip():
+                    prelude = tinycss2.serialize(node.prelude)
+                    kept.append(f"@{node.at_keyword}{prelude}{{{inner}}}")
+            elif node.type in ("at-rule", "qualified-rule"):
+                kept.append(node.serialize())
+        return "\n".join(kept)
+
+    return filtered(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True))
+
+
+def without_unused_icons(css: str, icons: set[str]) -> str:
+    """Return ``css`` without the Font Awesome rules of icons not in ``icons``."""
+
+    def kept(match: re.Match[str]) -> str:
+        selectors = [name for name in match.group(1).split(",") if name.lstrip(".") in icons]
+        return f'{",".join(selectors)}{{--fa:"\\{match.group(2)}"}}' if selectors else ""
+
+    return _ICON_RULE.sub(kept, css)
+
+
+def _site_path(href: str, root: str) -> str:
+    """Return ``href`` (with its query) relative to the site root, from a page at ``root``."""
+    path, _, query = href.partition("?")
+    joined = posixpath.normpath(posixpath.join(posixpath.dirname(root + "x"), path))
+    return joined + ("?" + query if query else "")
+
+
+def merge_stylesheets(outdir: Path, paths: list[str]) -> str:
+    """Return the stylesheets at ``paths`` (relative to ``outdir``) as one, for :data:`MERGED`.
+
+    ``@import`` rules are replaced by the imported file; ``url()``
+    references are rewritten to stay correct from the merged file's folder;
+    comments and blank lines are dropped.
+    """
+    target = posixpath.dirname(MERGED)  # the same folder, whatever the digest
+    parts = [_stylesheet(outdir, path.partition("?")[0], target, set()) for path in paths]
+    return "\n".join(parts) + "\n"
+
+
+def _stylesheet(outdir: Path, path: str, target: str, seen: set[str]) -> str:
+    if path in seen:
+        return ""
+    seen.add(path)
+    css = _COMMENT.sub("", (outdir / path).read_text(encoding="utf-8"))
+    folder = posixpath.dirname(path)
+
+    def imported(match: re.Match[str]) -> str:
+        return _stylesheet(
+            outdir, posixpath.normpath(posixpath.join(folder, match.group("target"))), target, seen
+        )
+
+    def rebased(match: re.Match[str]) -> str:
+        reference = match.group("target")
+        if re.match(r"^(data:|[a-z]+://|/|#)", reference):
+            return match.group(0)
+        resolved = posixpath.normpath(posixpath.join(folder, reference))
+        return f'url("{posixpath.relpath(resolved, target)}")'
+
+    css = _URL.sub(rebased, _IMPORT.sub(imported, css))
+    return "\n".join(line.strip() for line in css.splitlines() if line.strip())
+
+
+# Scripts written for the head see document.readyState "loading" and wait
+# for DOMContentLoaded; deferred, they would see "interactive" and run at
+# once what they meant to run later, before the settings that follow them
+# (togglebutton.js reads togglebuttonSelector, set after it). So while the
+# deferred scripts run, readyState reads "loading", as in the head.
+READY_STATE_SHIM = (
+    'Object.defineProperty(document, "readyState", {get: () => "loading", configurable: true});'
+    'document.addEventListener("DOMContentLoaded", () => { delete document.readyState; });'
+)
+
+
+def _data_script(body: str, attributes: str = "") -> str:
+    encoded = base64.b64encode(body.encode()).decode()
+    return f'<script defer src="data:text/javascript;base64,{encoded}"{attributes}></script>'
+
+
+def deferred_scripts(html: str) -> Markup:
+    """Return ``html`` with every script deferred, in the same order.
+
+    A script file gets ``defer``; an inline script becomes a ``data:`` URL
+    with ``defer``, since the inline scripts of the head use what the files
+    before them define. Module and ``async`` scripts are left alone. The
+    scripts are preceded by :data:`READY_STATE_SHIM`.
+    """
+
+    def deferred(match: re.Match[str]) -> str:
+        attributes, body = match.group("attributes"), match.group("body")
+        if re.search(r"\b(defer|async)\b|type=\"module\"", attributes):
+            return match.group(0)
+        if "src=" in attributes:
+            return f"<script defer{attributes}></script>"
+        return _data_script(body, attributes)
+
+    scripts = _SCRIPT.sub(deferred, str(html))
+    shim = _data_script(READY_STATE_SHIM)
+    if "<script" not in scripts or shim in scripts:
+        return Markup(scripts)
+    return Markup(shim + "\n" + scripts)
 
 
 def without_script(html: str, name: str) -> Markup:
@@ -65,9 +316,18 @@ def used_icons(outdir: Path) -> set[str]:
     names: set[str] = set()
     for pattern in ("**/*.html", "_static/**/*.js"):
         for path in outdir.glob(pattern):
-            if path.name != "fontawesome.js":
+            if path.name != "fontawesome.js" and path.is_file():
                 names.update(_ICON_NAME.findall(path.read_text(encoding="utf-8")))
     return names
+
+
+def _lists(app: Sphinx) -> Path:
+    return Path(app.doctreedir, "merged-stylesheets")
+
+
+def _write_merged_stylesheets(app: Sphinx, exception: Exception | None) -> None:
+    if exception is None and app.builder.format == "html":
+        write_merged_stylesheets(Path(app.outdir), _lists(app))
 
 
 def _subset_icon_font(app: Sphinx, exception: Exception | None) -> None:
@@ -99,11 +359,42 @@ def _subset_icon_font(app: Sphinx, exception: Exception | None) -> None:
         for path in (Path(directory, "static", *FONT.parts[1:]) for directory in theme_dirs)
         if path.is_file()
     )
+    # A build that leaves the icons as they were finds the subset in place.
+    stamp = Path(app.doctreedir, "icon-font-subset")
+    wanted_key = hashlib.sha256(repr(wanted).encode() + original.read_bytes()).hexdigest()
+    if stamp.is_file() and stamp.read_text(encoding="ascii") == _font_key(wanted_key, font):
+        return
     source = subset.load_font(str(original), options)
     subsetter = subset.Subsetter(options)
     subsetter.populate(unicodes=wanted)
     subsetter.subset(source)
     subset.save_font(source, str(font), options)
+    stamp.write_text(_font_key(wanted_key, font), encoding="ascii")
+
+
+def _font_key(wanted_key: str, font: Path) -> str:
+    return f"{wanted_key} {hashlib.sha256(font.read_bytes()).hexdigest()}"
+
+
+def _chinese_search_without_a_second_dictionary(app: Sphinx, config: Config) -> None:
+    # Sphinx's Chinese search loads jieba's own dictionary a second time, as a
+    # user dictionary, unless told of another: 350,000 words added one by one
+    # (seconds) on every Chinese build, a no-op included. The only lasting
+    # effect is that jieba's total of word frequencies doubles, as each word
+    # gets the frequency it already had. An empty "dict" option skips the
+    # loading, and doubling the total here keeps the segmentation, and so the
+    # search index, exactly as it was. jieba's messages about loading its
+    # dictionary are turned off.
+    if not str(config.language).startswith("zh") or "dict" in config.html_search_options:
+        return
+    try:
+        import jieba
+    except ImportError:
+        return
+    jieba.setLogLevel(logging_module.WARNING)
+    jieba.initialize()
+    jieba.dt.total *= 2
+    config.html_search_options = {**config.html_search_options, "dict": ""}
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
@@ -112,8 +403,16 @@ def setup(app: Sphinx) -> dict[str, Any]:
     def add_filter(app: Sphinx) -> None:
         if app.builder.format == "html":
             builder: Any = app.builder  # an HTML builder, which has templates
-            builder.templates.environment.filters["without_script"] = without_script
+            filters = builder.templates.environment.filters
+            filters["without_script"] = without_script
+            lists = _lists(app)
+            filters["merged_stylesheets"] = lambda html: merged_stylesheets(html, lists)
+            filters["deferred_scripts"] = deferred_scripts
 
+    app.connect("config-inited", _chinese_search_without_a_second_dictionary)
     app.connect("builder-inited", add_filter)
     app.connect("build-finished", _subset_icon_font)
+    # After the themes' own handlers (priority 500): pydata-sphinx-theme
+    # writes the light and dark rules into pygments.css then.
+    app.connect("build-finished", _write_merged_stylesheets, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

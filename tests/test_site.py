@@ -47,19 +47,15 @@ SEED_OUTPUTS = {
     ],
 }
 
-# The chapters of part 1, each of which ends with exercises whose solutions are
-# executed, hidden cells. The heading of an exercise, by language.
-PART_ONE_CHAPTERS = [
-    "autograd/first-gradient.html",
-    "autograd/non-scalar.html",
-    "autograd/detach.html",
-    "autograd/control-flow.html",
-    "autograd/checking-derivatives.html",
-]
+# Every chapter ends with exercises whose solutions are executed, hidden cells.
+# The heading of an exercise is the bold label that opens its paragraph; the
+# Chinese label is followed by a full-width colon outside the bold.
+PARTS = ("autograd", "guide", "practice")
 EXERCISE_HEADING = {
     "en": re.compile(r"Exercise (\d+)\.$"),
-    "zh_CN": re.compile(r"练习 (\d+)：$"),  # noqa: RUF001 (the book's full-width colon)
+    "zh_CN": re.compile(r"练习 (\d+)$"),
 }
+EXERCISE_HEADING_FOLLOWER = {"en": " ", "zh_CN": "："}  # noqa: RUF001 (the book's full-width colon)
 
 
 def pages(language: str) -> set[str]:
@@ -109,20 +105,35 @@ def test_error_cell_shows_the_traceback(language):
     assert "RuntimeError" in error_cells[0].get_text()
 
 
+def chapters(language: str) -> list[str]:
+    return sorted(
+        page
+        for page in pages(language)
+        if page.split("/")[0] in PARTS and not page.endswith("/index.html")
+    )
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("page", PART_ONE_CHAPTERS)
-def test_part_one_chapters_end_with_executed_exercises(language, page):
-    document = soup(language, page)
-    numbers = [
-        int(match.group(1))
-        for strong in document.select("article p > strong:first-child")
-        if (match := EXERCISE_HEADING[language].match(strong.get_text()))
-    ]
-    assert numbers, (language, page)
-    assert numbers == list(range(1, len(numbers) + 1)), (language, page)
-    solutions = document.select(".cell.tag_hide-cell")
-    assert len(solutions) == len(numbers), (language, page)
-    assert all(cell.select(".cell_output") for cell in solutions), (language, page)
+def test_every_chapter_ends_with_executed_exercises(language):
+    found = chapters(language)
+    assert {page.split("/")[0] for page in found} == set(PARTS), found
+    for page in found:
+        document = soup(language, page)
+        labels = [
+            strong
+            for strong in document.select("article p > strong:first-child")
+            if EXERCISE_HEADING[language].match(strong.get_text())
+        ]
+        numbers = [
+            int(EXERCISE_HEADING[language].match(label.get_text()).group(1)) for label in labels
+        ]
+        assert numbers, (language, page)
+        assert numbers == list(range(1, len(numbers) + 1)), (language, page)
+        followers = [str(label.next_sibling)[:1] for label in labels]
+        assert followers == [EXERCISE_HEADING_FOLLOWER[language]] * len(labels), (language, page)
+        solutions = document.select(".cell.tag_hide-cell")
+        assert len(solutions) == len(numbers), (language, page)
+        assert all(cell.select(".cell_output") for cell in solutions), (language, page)
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

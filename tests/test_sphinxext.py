@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -27,7 +28,17 @@ from book_languages import counterpart_links, difference, shortened  # noqa: E40
 from catalogs import Project, new_catalog, read_catalog, update_catalog, write_catalog  # noqa: E402
 from execution_cache import create_cache, environment_fingerprint, runtime_versions  # noqa: E402
 from helper_source import source_without_docstring  # noqa: E402
-from light_pages import icon_codepoints, stylesheet_codepoints, without_script  # noqa: E402
+from light_pages import (  # noqa: E402
+    READY_STATE_SHIM,
+    deferred_scripts,
+    icon_codepoints,
+    merge_stylesheets,
+    merged_stylesheets,
+    stylesheet_codepoints,
+    without_script,
+    without_unused_icons,
+    without_unused_rules,
+)
 from mathml import latex_to_mathml  # noqa: E402
 from notebook_downloads import _with_outputs  # noqa: E402
 
@@ -244,3 +255,81 @@ def test_a_notebook_missing_from_the_cache_keeps_the_outputs_it_was_executed_wit
     with pytest.raises(KeyError):
         _with_outputs(app, _notebook(execution_count=None))
     assert _open_files_below(tmp_path) == []
+
+
+def test_stylesheets_merge_into_one_link_named_by_their_versions(tmp_path):
+    head = (
+        '<script>document.documentElement.dataset.mode = "auto";</script>\n'
+        '<link href="../_static/styles/theme.css?digest=1" rel="stylesheet" />\n'
+        '<link rel="stylesheet" type="text/css" href="../_static/book.css?v=2" />\n'
+        '<link rel="preload" as="script" href="../_static/scripts/bootstrap.js" />\n'
+    )
+    merged = str(merged_stylesheets(head, tmp_path))
+    assert merged.count('rel="stylesheet"') == 1
+    assert '<link rel="stylesheet" href="../_static/styles/book-merged-' in merged
+    assert merged.index("dataset.mode") < merged.index("book-merged-")  # the mode script first
+    assert 'rel="preload"' in merged
+    (sources,) = tmp_path.glob("*.sources")
+    assert sources.read_text().split() == [
+        "_static/styles/theme.css?digest=1",
+        "_static/book.css?v=2",
+    ]
+    assert merged_stylesheets(head.replace("v=2", "v=3"), tmp_path) != merged
+
+
+def test_merged_stylesheets_resolve_imports_and_urls(tmp_path):
+    static = tmp_path / "_static"
+    (static / "styles").mkdir(parents=True)
+    (static / "basic.css").write_text("/* basic */\nbody { margin: 0 }\n")
+    (static / "styles" / "theme.css").write_text(
+        '@import "../basic.css";\n.icon { background: url("../vendor/font.woff2") }\n'
+    )
+    (static / "book.css").write_text(
+        ".logo { background: url(images/logo.svg) }\n"
+        '.dot { background: url("data:image/svg+xml,x") }\n'
+    )
+    css = merge_stylesheets(tmp_path, ["_static/styles/theme.css?digest=1", "_static/book.css?v=2"])
+    assert "/* basic */" not in css
+    assert css.index("body { margin: 0 }") < css.index(".icon")
+    assert 'url("../vendor/font.woff2")' in css
+    assert 'url("../images/logo.svg")' in css
+    assert 'url("data:image/svg+xml,x")' in css
+
+
+def test_rules_for_classes_no_page_uses_are_left_out():
+    css = (
+        ".used{color:red}.unused{color:blue}.unused,.used b{margin:0}"
+        "a:not(.unused){color:green}p{color:black}"
+        "@media (min-width: 10px){.unused{top:0}.used{top:1px}}"
+        "@font-face{font-family:x;src:url(x.woff2)}"
+    )
+    kept = without_unused_rules(css, {"used"})
+    assert ".used{color:red}" in kept
+    assert ".unused{color:blue}" not in kept
+    assert ".unused,.used b{margin:0}" in kept  # one of its selectors can match
+    assert "a:not(.unused){color:green}" in kept  # matches where the class is absent
+    assert "p{color:black}" in kept
+    assert "@media (min-width: 10px){.used{top:1px}}" in kept
+    assert "@font-face" in kept
+
+
+def test_icon_rules_of_unused_icons_are_left_out():
+    css = '.fa-magnifying-glass,.fa-search{--fa:"\\f002"}.fa-bars{--fa:"\\f0c9"}a{color:red}'
+    assert without_unused_icons(css, {"fa-search"}) == '.fa-search{--fa:"\\f002"}a{color:red}'
+
+
+def test_scripts_are_deferred_in_their_order():
+    head = (
+        '<script src="../_static/documentation_options.js?v=1"></script>\n'
+        "<script>DOCUMENTATION_OPTIONS.pagename = 'index';</script>\n"
+        '<script defer src="../_static/scripts/bootstrap.js"></script>\n'
+    )
+    deferred = str(deferred_scripts(head))
+    assert '<script defer src="../_static/documentation_options.js?v=1"></script>' in deferred
+    body = base64.b64encode(b"DOCUMENTATION_OPTIONS.pagename = 'index';").decode()
+    assert f'<script defer src="data:text/javascript;base64,{body}"></script>' in deferred
+    assert deferred.index("documentation_options.js") < deferred.index(body)
+    assert deferred.count("<script defer") == 4  # with the readyState shim, first
+    assert deferred.index(base64.b64encode(READY_STATE_SHIM.encode()).decode()) < (
+        deferred.index("documentation_options.js")
+    )

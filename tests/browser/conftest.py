@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import gzip
 import http.server
+import io
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,10 +32,24 @@ CHROMIUM_FLAGS = [
 
 
 class _SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site below PREFIX, compressed as a web host serves it."""
+
     def translate_path(self, path: str) -> str:
         if not path.startswith(PREFIX + "/"):
             return str(SITE / "__outside_the_prefix__")
         return super().translate_path(path[len(PREFIX) :])
+
+    def send_head(self) -> io.BytesIO | object | None:  # type: ignore[override]
+        path = Path(self.translate_path(self.path))
+        if not path.is_file() or "gzip" not in self.headers.get("Accept-Encoding", ""):
+            return super().send_head()
+        body = gzip.compress(path.read_bytes(), 6, mtime=0)
+        self.send_response(200)
+        self.send_header("Content-Type", self.guess_type(str(path)))
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
 
     def log_message(self, format: str, *args: object) -> None:
         pass
