@@ -39,6 +39,7 @@ language_settings = {
             "{torch}; with another version, some of them may differ."
         ),
         "notebook_figure_label": "Figure:",
+        "book_pdf_tooltip": "Download the whole book as a PDF",
     },
     "zh_CN": {
         "html_title": "PyTorch 自动微分指南",
@@ -51,12 +52,14 @@ language_settings = {
         "open_graph_locale": "zh_CN",
         "content_toggle_label": "展开或收起参考答案",
         "notebook_install_note": (
-            "**开始之前**：本笔记本就是网页 <{url}> 上的一章。其中的代码用到本书配套的辅助函数小软件包"
-            "`{package}`：下一个代码单元会在这个软件包缺失时安装 {version} 版，也就是构建本书所用的版本；"
-            "如果已经安装，它什么也不做。这里保存的输出是用 PyTorch {torch} 算出的，换用其他版本时，"
-            "个别输出可能不同。"
+            "**开始之前**：本笔记本就是网页 <{url}> 上的一章。"
+            "其中的代码用到本书配套的辅助函数小软件包`{package}`："
+            "下一个代码单元会在这个软件包缺失时安装 {version} 版，"
+            "也就是构建本书所用的版本；如果已经安装，它什么也不做。"
+            "这里保存的输出是用 PyTorch {torch} 算出的，换用其他版本时，个别输出可能不同。"
         ),
         "notebook_figure_label": "图：",
+        "book_pdf_tooltip": "下载全书的 PDF 文件",
     },
 }
 # The book's languages, each named in itself as the language switch and the
@@ -81,6 +84,7 @@ extensions = [
     "publishing",
     "package_version",
     "notebook_downloads",
+    "book_pdf",
     "sphinx_copybutton",
 ]
 

@@ -111,8 +111,17 @@ def sphinx_build(session: nox.Session, builder: str, language: str, *extra: str)
     session.run(*sphinx_command(builder, language, *extra))
 
 
-# What the HTML build reads, besides the installed packages.
-BUILD_INPUTS = ("conf.py", "noxfile.py", "pyproject.toml", "docs", "sphinxext", "autograd_guide")
+# What the HTML build reads, besides the installed packages: the PDFs of
+# nox -s pdf too, which the site links and copies when they are there.
+BUILD_INPUTS = (
+    "conf.py",
+    "noxfile.py",
+    "pyproject.toml",
+    "docs",
+    "sphinxext",
+    "autograd_guide",
+    "_build/pdf",
+)
 # Options that ask Sphinx to build everything again.
 FULL_REBUILD = ("-E", "-a", "--fresh-env", "--write-all")
 

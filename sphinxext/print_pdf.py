@@ -30,11 +30,21 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from book_pdf import pdf_name
 from playwright.sync_api import sync_playwright
 from pypdf import PdfReader, PdfWriter
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"]
+# Nothing but the book's own files is fetched while printing.
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 # Opens every solution, as a reader of the book on paper cannot click.
 OPEN_SOLUTIONS = """
 () => {
@@ -64,17 +74,6 @@ FOOTER = (
 )
 
 
-def pdf_name(language: str) -> str:
-    """Return the file name of the book's PDF in ``language``.
-
-    Examples
-    --------
-    >>> pdf_name("zh_CN")
-    'autograd-guide-zh_CN.pdf'
-    """
-    return f"autograd-guide-{language}.pdf"
-
-
 def add_outline(path: Path, contents: list[tuple[str, str, int]]) -> None:
     """Give the PDF at ``path`` an outline of ``contents``: (title, anchor, depth from 1) in order.
 
@@ -102,7 +101,9 @@ def print_books(single: Path, target: Path) -> list[Path]:
     """Print ``single/<language>/index.html`` of each language to ``target``; return the PDFs."""
     books = sorted(path.parent for path in single.glob("*/index.html"))
     if not books:
-        raise ValueError(f"{single} holds no single-page book; build one with sphinx-build -b singlehtml")
+        raise ValueError(
+            f"{single} holds no single-page book; build one with sphinx-build -b singlehtml"
+        )
     target.mkdir(parents=True, exist_ok=True)
     written = []
     with sync_playwright() as playwright:
