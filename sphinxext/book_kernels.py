@@ -394,7 +394,8 @@ def use_book_kernels(build_dir: Path, fork: bool = True) -> Callable[[], None]:
     # process) sets TORCHINDUCTOR_CACHE_DIR when it is missing, which would make
     # this process's environment differ from the fork server's and send every
     # later kernel to a plain start. Set once, it is left as it is.
-    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(Path(build_dir, "torchinductor").resolve()))
+    inductor_cache = str(Path(build_dir, "torchinductor").resolve())
+    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", inductor_cache)
     paths = [str(_kernel_folder(build_dir)), *filter(None, [os.environ.get("JUPYTER_PATH")])]
     os.environ["JUPYTER_PATH"] = os.pathsep.join(paths)
     runtime = Path(tempfile.mkdtemp(prefix="autograd-guide-kernels-"))

@@ -135,9 +135,7 @@ def _is_boundary(character: str) -> bool:
 
 def _indented(text: str, first: str, rest: str) -> str:
     lines = text.split("\n")
-    return "\n".join(
-        [first + lines[0]] + [(rest + line) if line else "" for line in lines[1:]]
-    )
+    return "\n".join([first + lines[0]] + [(rest + line) if line else "" for line in lines[1:]])
 
 
 class MarkdownWriter:
@@ -258,9 +256,9 @@ class MarkdownWriter:
             yield delimited(self.inlines(node), "**", "strong")
         elif isinstance(node, nodes.transition):
             yield "---"
-        elif isinstance(node, nodes.target | nodes.comment | nodes.substitution_definition):
-            return
-        elif isinstance(node, nodes.compound) and "toctree-wrapper" in node["classes"]:
+        elif isinstance(node, nodes.target | nodes.comment | nodes.substitution_definition) or (
+            isinstance(node, nodes.compound) and "toctree-wrapper" in node["classes"]
+        ):
             return
         elif isinstance(node, nodes.container | nodes.compound):
             yield from self.walk(node.children, level)
@@ -274,7 +272,9 @@ class MarkdownWriter:
             marker = f"{number}. " if isinstance(node, nodes.enumerated_list) else "- "
             body = self.blocks(item.children, level) if isinstance(item, nodes.Element) else ""
             items.append(_indented(body, marker, " " * len(marker)))
-        tight = all(len(item.children) <= 1 for item in node.children if isinstance(item, nodes.Element))
+        tight = all(
+            len(item.children) <= 1 for item in node.children if isinstance(item, nodes.Element)
+        )
         return ("\n" if tight else "\n\n").join(items)
 
     def _admonition(self, node: nodes.Element, level: int) -> str:
@@ -298,7 +298,9 @@ class MarkdownWriter:
             cells = []
             for entry in row.children:
                 text = "<br>".join(
-                    self.paragraph(child) if isinstance(child, nodes.paragraph) else self.inline(child)
+                    self.paragraph(child)
+                    if isinstance(child, nodes.paragraph)
+                    else self.inline(child)
                     for child in entry.children
                     if isinstance(child, nodes.Element)
                 )
