@@ -91,7 +91,9 @@ def add_outline(path: Path, contents: list[tuple[str, str, int]]) -> None:
         if destination is None:
             raise ValueError(f"{path} has no destination for {anchor!r}, the target of {title!r}")
         page = reader.get_destination_page_number(destination)
-        parents[depth] = writer.add_outline_item(title, page, parent=parents.get(depth - 1))
+        parents[depth] = writer.add_outline_item(
+            title=title, page_number=page, parent=parents.get(depth - 1)
+        )
     writer.page_mode = "/UseOutlines"
     with path.open("wb") as file:
         writer.write(file)
