@@ -1,19 +1,28 @@
 """A reader downloads a page's notebook and runs it in a fresh Jupyter.
 
-The reader's environment is this session's virtual environment: the pinned
-torch and matplotlib, a kernel and nbclient, and no ``autograd_guide``. Each
-notebook runs in a virtual environment of its own made on top of it (a
-``.pth`` file makes the shared packages importable), so that every notebook's
-first cell finds the package missing and installs it into the kernel's
+The reader's environment is a virtual environment made on top of this
+session's: the pinned torch and matplotlib, a kernel and nbclient (a
+``.pth`` file makes them importable), and no ``autograd_guide``. Its first
+cell finds the package missing and installs it into the kernel's
 environment, from the wheel ``nox -s dist`` built, through pip's own
 options: ``PIP_NO_INDEX`` and ``PIP_FIND_LINKS``, as there is no network.
 Every cell must run, and every output must be the one on the site.
+
+Notebooks run two at a time, one per core of the machines this runs on;
+each of the two runs in a reader environment of its own, which serves it for
+all its notebooks: the package is removed after each notebook, so that the
+next one installs it again. The two languages' notebooks of a chapter have the same code cells,
+with the same outputs (one English source, executed once), and differ only
+in their Markdown; a test checks that, and each chapter runs in one language
+only, English and Chinese in turn, so that both languages' files are run
+and the suite takes half the time.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import shutil
 import subprocess
@@ -21,7 +30,6 @@ import sys
 import sysconfig
 import time
 import venv
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,46 +44,52 @@ DIST = ROOT / "_build" / "dist"
 RUNNER = Path(__file__).parent / "execute_notebook.py"
 LANGUAGES = ("en", "zh_CN")
 INSTALL_CELL_ID = "install-package"
-# Notebooks run two at a time, one per core of the machines this runs on.
 WORKERS = 2
 
 
-def downloaded_notebooks() -> list[str]:
-    found = sorted(
-        f"{language}/{path.relative_to(SITE / language).as_posix()}"
-        for language in LANGUAGES
-        for path in (SITE / language).rglob("*.ipynb")
-        if not path.relative_to(SITE / language).parts[0].startswith("_")
+def chapters() -> list[str]:
+    """Return the path of every downloadable notebook, relative to its language's folder."""
+    return sorted(
+        path.relative_to(SITE / "en").as_posix()
+        for path in (SITE / "en").rglob("*.ipynb")
+        if not path.relative_to(SITE / "en").parts[0].startswith("_")
     )
-    return found
 
 
-NOTEBOOKS = downloaded_notebooks()
+CHAPTERS = chapters()
+# English and Chinese in turn.
+RUN_IN = {chapter: LANGUAGES[number % 2] for number, chapter in enumerate(CHAPTERS)}
 
 
 @dataclass
 class Run:
-    """One notebook executed in an environment of its own."""
+    """One notebook executed in the reader's environment."""
 
-    environment: Path
+    notebook: str
     executed: Path
     returncode: int
     log: str
+    installed: list[str]
     seconds: float
 
 
 def _reader_environment(folder: Path) -> Path:
     """Make a virtual environment that sees this one's packages but installs into its own."""
     venv.create(folder, with_pip=False)
-    purelib = Path(
-        sysconfig.get_path("purelib", vars={"base": str(folder), "platbase": str(folder)})
-    )
     shared = sysconfig.get_path("purelib")
-    (purelib / "reader-shared-packages.pth").write_text(shared + "\n", encoding="utf-8")
+    (_site_packages(folder) / "reader-shared-packages.pth").write_text(
+        shared + "\n", encoding="utf-8"
+    )
     kernel = folder / "share" / "jupyter" / "kernels" / "python3"
     kernel.mkdir(parents=True)
     spec = {
-        "argv": [str(folder / "bin" / "python"), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "argv": [
+            str(folder / "bin" / "python"),
+            "-m",
+            "ipykernel_launcher",
+            "-f",
+            "{connection_file}",
+        ],
         "display_name": "Python 3",
         "language": "python",
     }
@@ -83,33 +97,56 @@ def _reader_environment(folder: Path) -> Path:
     return folder
 
 
-def _run(notebook: str, scratch: Path, wheelhouse: Path) -> Run:
-    folder = scratch / notebook.replace("/", "-").removesuffix(".ipynb")
-    environment = _reader_environment(folder / "venv")
-    work = folder / "work"
+def _site_packages(environment: Path) -> Path:
+    return Path(
+        sysconfig.get_path("purelib", vars={"base": str(environment), "platbase": str(environment)})
+    )
+
+
+def _installed(environment: Path) -> list[str]:
+    return sorted(path.name for path in _site_packages(environment).glob("autograd_guide*"))
+
+
+def _uninstall(environment: Path) -> None:
+    for path in _site_packages(environment).glob("autograd_guide*"):
+        shutil.rmtree(path)
+
+
+def _environment_variables(
+    environment: Path, home: Path, wheelhouse: Path | None
+) -> dict[str, str]:
+    kept = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "JUPYTER", "IPYTHON"))}
+    return {
+        **kept,
+        "PIP_NO_INDEX": "1",
+        **({"PIP_FIND_LINKS": str(wheelhouse)} if wheelhouse else {}),
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "JUPYTER_PATH": str(environment / "share" / "jupyter"),
+        "IPYTHONDIR": str(home / "ipython"),
+        "MPLCONFIGDIR": str(home / "matplotlib"),
+    }
+
+
+def _run(notebook: str, environment: Path, scratch: Path, wheelhouse: Path) -> Run:
+    """Run ``notebook`` in ``environment``, which lacks ``autograd_guide``, and leaves it so."""
+    work = scratch / notebook.replace("/", "-").removesuffix(".ipynb")
     work.mkdir()
     source = work / Path(notebook).name
     shutil.copyfile(SITE / notebook, source)
     executed = work / "executed.ipynb"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "JUPYTER", "IPYTHON"))},
-        "PIP_NO_INDEX": "1",
-        "PIP_FIND_LINKS": str(wheelhouse),
-        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
-        "JUPYTER_PATH": str(environment / "share" / "jupyter"),
-        "IPYTHONDIR": str(folder / "ipython"),
-        "MPLCONFIGDIR": str(folder / "matplotlib"),
-    }
     start = time.monotonic()
     done = subprocess.run(
         [str(environment / "bin" / "python"), str(RUNNER), str(source), str(executed)],
         cwd=work,
-        env=env,
+        env=_environment_variables(environment, environment.parent, wheelhouse),
         capture_output=True,
         text=True,
         check=False,
     )
-    return Run(environment, executed, done.returncode, done.stderr[-5000:], time.monotonic() - start)
+    seconds = time.monotonic() - start
+    installed = _installed(environment)
+    _uninstall(environment)
+    return Run(notebook, executed, done.returncode, done.stderr[-5000:], installed, seconds)
 
 
 @pytest.fixture(scope="session")
@@ -123,33 +160,52 @@ def wheelhouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def runs(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, wheelhouse: Path
-) -> Iterator[dict[str, Run]]:
-    if not NOTEBOOKS:
-        pytest.fail(f"no notebooks in {SITE}; run `nox -s docs` first")
+def readers(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
     assert _import_fails("autograd_guide"), "the reader's environment must not have the package"
-    # Only the notebooks of the tests selected (pytest -k), all at once.
+    return [_reader_environment(tmp_path_factory.mktemp("reader") / "venv") for _ in range(WORKERS)]
+
+
+@pytest.fixture(scope="session")
+def runs(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    readers: list[Path],
+    wheelhouse: Path,
+) -> dict[str, Run]:
+    if not CHAPTERS:
+        pytest.fail(f"no notebooks in {SITE}; run `nox -s docs` first")
+    # Only the chapters of the tests selected (pytest -k), all at once.
     selected = {
-        item.callspec.params["notebook"]
+        item.callspec.params["chapter"]
         for item in request.session.items
-        if hasattr(item, "callspec") and "notebook" in item.callspec.params
+        if hasattr(item, "callspec") and "chapter" in item.callspec.params
     }
-    notebooks = [notebook for notebook in NOTEBOOKS if notebook in selected] or NOTEBOOKS[:1]
-    scratch = tmp_path_factory.mktemp("readers")
+    scratch = tmp_path_factory.mktemp("notebooks")
+    free: queue.SimpleQueue[Path] = queue.SimpleQueue()
+    for environment in readers:
+        free.put(environment)
+
+    def run(chapter: str) -> Run:
+        environment = free.get()
+        try:
+            return _run(f"{RUN_IN[chapter]}/{chapter}", environment, scratch, wheelhouse)
+        finally:
+            free.put(environment)
+
     start = time.monotonic()
+    chosen = [chapter for chapter in CHAPTERS if chapter in selected] or CHAPTERS[:1]
     with ThreadPoolExecutor(WORKERS) as pool:
-        results = dict(
-            zip(notebooks, pool.map(lambda nb: _run(nb, scratch, wheelhouse), notebooks), strict=True)
-        )
+        results = dict(zip(chosen, pool.map(run, chosen), strict=True))
     report = {
-        "notebooks": len(notebooks),
+        "notebooks": len(results),
         "workers": WORKERS,
         "seconds": round(time.monotonic() - start, 1),
-        "each": {name: round(run.seconds, 1) for name, run in results.items()},
+        "each": {run.notebook: round(run.seconds, 1) for run in results.values()},
     }
-    (ROOT / "_build" / "notebook-runs.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
-    yield results
+    (ROOT / "_build" / "notebook-runs.json").write_text(
+        json.dumps(report, indent=1), encoding="utf-8"
+    )
+    return results
 
 
 def _import_fails(module: str) -> bool:
@@ -190,7 +246,9 @@ def comparable(output: dict[str, Any]) -> dict[str, Any]:
 # that ran the cell: the launcher's and IPython's frames, with the paths of
 # the environment they are installed in, and a file named after the kernel's
 # process id. Only the frames of the notebook's own code can match.
-_KERNEL_FRAME = re.compile(r" 'File \"(?!/tmp/ipykernel_)[^\"]+\", line \d+, in [^']*',\n [^\n]*,\n")
+_KERNEL_FRAME = re.compile(
+    r" 'File \"(?!/tmp/ipykernel_)[^\"]+\", line \d+, in [^']*',\n [^\n]*,\n"
+)
 _CELL_FILE = re.compile(r"/tmp/ipykernel_\d+/\d+\.py")
 
 
@@ -243,14 +301,25 @@ def _code_outputs(path: Path) -> list[tuple[str, list[dict[str, Any]]]]:
     ]
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_notebook_runs_top_to_bottom_after_installing_the_package(notebook, runs):
-    run = runs[notebook]
-    assert run.returncode == 0, f"{notebook} stopped:\n{run.log}"
-    installed = sorted(
-        path.name for path in run.environment.glob("lib/python*/site-packages/autograd_guide-*.dist-info")
-    )
-    assert installed == [f"autograd_guide-{_version()}.dist-info"], (
+def _code_cells(path: Path) -> list[dict[str, Any]]:
+    notebook = nbformat.read(path, as_version=4)
+    return [
+        {key: cell[key] for key in ("source", "metadata", "outputs")}
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+    ]
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_both_languages_have_the_same_code_and_outputs(chapter):
+    assert _code_cells(SITE / "en" / chapter) == _code_cells(SITE / "zh_CN" / chapter)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_notebook_runs_top_to_bottom_after_installing_the_package(chapter, runs):
+    run = runs[chapter]
+    assert run.returncode == 0, f"{run.notebook} stopped:\n{run.log}"
+    assert run.installed == ["autograd_guide", f"autograd_guide-{_version()}.dist-info"], (
         "the first cell installs the book's version of the package into the kernel's environment"
     )
     first = nbformat.read(run.executed, as_version=4).cells[1]
@@ -260,34 +329,43 @@ def test_notebook_runs_top_to_bottom_after_installing_the_package(notebook, runs
     )
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS)
-def test_notebook_outputs_equal_the_site(notebook, runs):
-    run = runs[notebook]
-    assert run.returncode == 0, f"{notebook} stopped:\n{run.log}"
-    site = _code_outputs(SITE / notebook)
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_notebook_outputs_equal_the_site(chapter, runs):
+    run = runs[chapter]
+    assert run.returncode == 0, f"{run.notebook} stopped:\n{run.log}"
+    site = _code_outputs(SITE / run.notebook)
     reader = _code_outputs(run.executed)
     assert [source for source, _ in reader] == [source for source, _ in site]
     for (source, expected), (_, seen) in zip(site, reader, strict=True):
-        assert same_outputs(seen, expected), f"a cell of {notebook} printed something else:\n{source}"
+        assert same_outputs(seen, expected), (
+            f"a cell of {run.notebook} printed something else:\n{source}"
+        )
 
 
-def test_install_cell_does_nothing_where_the_package_is_installed(runs):
-    notebook = NOTEBOOKS[0]
-    run = runs[notebook]
-    only_install = nbformat.read(SITE / notebook, as_version=4)
-    only_install.cells = [cell for cell in only_install.cells if cell.get("id") == INSTALL_CELL_ID]
-    source = run.executed.parent / "install-again.ipynb"
-    source.write_text(nbformat.writes(only_install), encoding="utf-8")
-    target = run.executed.parent / "installed-again.ipynb"
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "JUPYTER"))},
-        "PIP_NO_INDEX": "1",
-        "JUPYTER_PATH": str(run.environment / "share" / "jupyter"),
-    }
-    subprocess.run(
-        [str(run.environment / "bin" / "python"), str(RUNNER), str(source), str(target)],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    assert nbformat.read(target, as_version=4).cells[0].outputs == []
+def test_both_languages_are_run():
+    assert set(RUN_IN.values()) == set(LANGUAGES)
+
+
+def test_install_cell_does_nothing_where_the_package_is_installed(readers, wheelhouse, tmp_path):
+    reader = readers[0]
+    notebook = nbformat.read(SITE / "en" / CHAPTERS[0], as_version=4)
+    install = next(cell for cell in notebook.cells if cell.get("id") == INSTALL_CELL_ID)
+    again = nbformat.v4.new_code_cell(install.source)
+    again["id"] = "install-again"
+    notebook.cells = [install, again]
+    source = tmp_path / "install-twice.ipynb"
+    source.write_text(nbformat.writes(notebook), encoding="utf-8")
+    target = tmp_path / "installed-twice.ipynb"
+    try:
+        subprocess.run(
+            [str(reader / "bin" / "python"), str(RUNNER), str(source), str(target)],
+            env=_environment_variables(reader, tmp_path, wheelhouse),
+            cwd=tmp_path,
+            check=True,
+            capture_output=True,
+        )
+    finally:
+        _uninstall(reader)
+    first, second = nbformat.read(target, as_version=4).cells
+    assert first.outputs != []
+    assert second.outputs == []
