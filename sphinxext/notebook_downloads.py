@@ -173,7 +173,10 @@ def notebook_for_reader(
     if not shown:
         return None
     v4 = nbformat.v4
-    cells = [v4.new_markdown_cell(install_note), v4.new_code_cell(install_code)]
+    cells = [
+        v4.new_markdown_cell(install_note),  # type: ignore[no-untyped-call]
+        v4.new_code_cell(install_code),  # type: ignore[no-untyped-call]
+    ]
     cells[0]["id"], cells[1]["id"] = NOTE_CELL_ID, INSTALL_CELL_ID
     removed = sorted(
         index
@@ -182,7 +185,7 @@ def notebook_for_reader(
     )
     for item in items:
         if isinstance(item, str):
-            cells.append(v4.new_markdown_cell(item))
+            cells.append(v4.new_markdown_cell(item))  # type: ignore[no-untyped-call]
             continue
         while removed and removed[0] < item.index:
             cells.append(executed.cells[removed.pop(0)])
@@ -197,7 +200,10 @@ def notebook_for_reader(
         cell["id"] = f"cell-{number}"
     metadata = {key: executed.metadata[key] for key in ("kernelspec",) if key in executed.metadata}
     metadata["language_info"] = {"name": "python"}
-    return v4.new_notebook(cells=cells, metadata=metadata)
+    notebook: nbformat.NotebookNode = v4.new_notebook(  # type: ignore[no-untyped-call]
+        cells=cells, metadata=metadata
+    )
+    return notebook
 
 
 def _write_notebook(app: Sphinx, doctree: nodes.document, pagename: str) -> None:
