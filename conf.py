@@ -30,6 +30,16 @@ language_settings = {
         "sidebar_toggle_label": "Show or hide the pages of this section",
         "open_graph_locale": "en_US",
         "content_toggle_label": "Show or hide the solution",
+        # The first cell of a downloaded notebook (sphinxext/notebook_downloads.py).
+        "notebook_install_note": (
+            "**Before you start.** This notebook is the chapter at <{url}>. Its code uses "
+            "`{package}`, the book's small package of helpers: the next cell installs version "
+            "{version}, the one the book was built with, if the package is missing, and does "
+            "nothing if it is installed. The outputs saved here were computed with PyTorch "
+            "{torch}; with another version, some of them may differ."
+        ),
+        "notebook_figure_label": "Figure:",
+        "book_pdf_tooltip": "Download the whole book as a PDF",
     },
     "zh_CN": {
         "html_title": "PyTorch 自动微分指南",
@@ -41,6 +51,15 @@ language_settings = {
         "sidebar_toggle_label": "展开或收起本节的页面",
         "open_graph_locale": "zh_CN",
         "content_toggle_label": "展开或收起参考答案",
+        "notebook_install_note": (
+            "**开始之前**：本笔记本就是网页 <{url}> 上的一章。"
+            "其中的代码用到本书配套的辅助函数小软件包`{package}`："
+            "下一个代码单元会在这个软件包缺失时安装 {version} 版，"
+            "也就是构建本书所用的版本；如果已经安装，它什么也不做。"
+            "这里保存的输出是用 PyTorch {torch} 算出的，换用其他版本时，个别输出可能不同。"
+        ),
+        "notebook_figure_label": "图：",
+        "book_pdf_tooltip": "下载全书的 PDF 文件",
     },
 }
 # The book's languages, each named in itself as the language switch and the
@@ -63,7 +82,9 @@ extensions = [
     "light_pages",
     "accessible_theme",
     "publishing",
+    "package_version",
     "notebook_downloads",
+    "book_pdf",
     "sphinx_copybutton",
 ]
 

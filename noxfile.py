@@ -111,8 +111,17 @@ def sphinx_build(session: nox.Session, builder: str, language: str, *extra: str)
     session.run(*sphinx_command(builder, language, *extra))
 
 
-# What the HTML build reads, besides the installed packages.
-BUILD_INPUTS = ("conf.py", "noxfile.py", "pyproject.toml", "docs", "sphinxext", "autograd_guide")
+# What the HTML build reads, besides the installed packages: the PDFs of
+# nox -s pdf too, which the site links and copies when they are there.
+BUILD_INPUTS = (
+    "conf.py",
+    "noxfile.py",
+    "pyproject.toml",
+    "docs",
+    "sphinxext",
+    "autograd_guide",
+    "_build/pdf",
+)
 # Options that ask Sphinx to build everything again.
 FULL_REBUILD = ("-E", "-a", "--fresh-env", "--write-all")
 
@@ -221,6 +230,43 @@ def lint(session: nox.Session) -> None:
     session.run("check-jsonschema", "--builtin-schema=vendor.readthedocs", ".readthedocs.yaml")
     session.run("ruff", "format", "--check", ".")
     session.run("mypy")
+
+
+DIST = BUILD / "dist"
+PDF = BUILD / "pdf"
+
+
+@nox.session(python=PYTHON)
+def dist(session: nox.Session) -> None:
+    """Build the package's sdist and wheel into _build/dist/ and check them as PyPI will."""
+    install(session, "dist", package=False)
+    shutil.rmtree(DIST, ignore_errors=True)
+    session.run("python", "-m", "build", f"--outdir={DIST}", str(ROOT))
+    session.run("twine", "check", "--strict", *(str(path) for path in sorted(DIST.glob("*"))))
+
+
+@nox.session(python=PYTHON)
+def pdf(session: nox.Session) -> None:
+    """Print the whole book of each language to _build/pdf/ with Chromium (run it before docs)."""
+    install(session, "pdf")
+    # The single-page book: every page in reading order, links within it.
+    for language in LANGUAGES:
+        sphinx_build(session, "singlehtml", language)
+    session.run("python", "sphinxext/print_pdf.py", str(BUILD / "singlehtml"), str(PDF))
+    session.log("nox -s docs now links the PDFs from the site and copies them into it")
+
+
+@nox.session(python=PYTHON, requires=["dist", "pdf", "docs"])
+def takeaway(session: nox.Session) -> None:
+    """Run every downloaded notebook in a fresh environment, and check the package and the PDFs."""
+    # Not the package: each notebook's first cell installs it, from the wheel.
+    install(session, "takeaway", package=False)
+    session.run(
+        "pytest",
+        "tests/takeaway",
+        "--confcutdir=tests/takeaway",  # tests/conftest.py sets up the helpers' tests
+        *session.posargs,
+    )
 
 
 @nox.session(python=PYTHON)

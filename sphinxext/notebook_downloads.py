@@ -1,114 +1,82 @@
-"""Sphinx extension: every executed page can be downloaded as a notebook in its language.
+"""Sphinx extension: every page with code can be downloaded as a notebook that runs anywhere.
 
-myst-nb keeps the executed notebook of each page (code, outputs and the English
-Markdown). After the pages are read, this extension writes ``<page>.ipynb``
-into the output folder for each page read in this build (or missing there),
-with the Markdown cells translated through the page's gettext catalog in a
-translated build; when a page is written, the notebook becomes the entry of the
-theme's download menu. Code and outputs are the ones executed once for both
-languages.
+myst-nb keeps the executed notebook of each page: its code, and the MyST
+source of its text, which Jupyter would show as raw syntax. The notebook a
+reader downloads is made in two steps:
+
+1. Once all pages are read, in the main process, the executed notebook of
+   each page read in this build gets its outputs from the execution cache
+   (so the file is the same whichever language executed the page) and is
+   kept in the doctree folder.
+2. When a page is written, its Markdown cells are written anew from the page's
+   resolved doctree, in the language being built (``notebook_markdown.py``):
+   links to the hosted pages, solutions in ``<details>``, formulas between
+   ``$``, figure descriptions, tables, all translated. The cells of
+   solutions (tagged ``hide-cell``) start collapsed, as on the site. Two
+   cells come first: a note in the page's language, and a cell that installs
+   the version of ``autograd-guide`` that built the book when the package is
+   missing, and does nothing when it is there.
+
+The notebook, ``<page>.ipynb`` beside the page, becomes the first entry of the
+theme's download menu. A page whose code cells are all removed from it (the
+landing page) has no notebook.
 """
 
 from __future__ import annotations
 
-import re
+import importlib.metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import nbformat
-from babel.messages.catalog import Catalog
-from book_languages import SOURCE_LANGUAGE, catalog_file
-from catalogs import read_catalog
+from docutils import nodes
 from execution_cache import opened_cache
+from notebook_markdown import CodeCell, MarkdownContext, notebook_items
+from package_version import install_command
+from publishing import page_url
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
+from sphinx.locale import admonitionlabels
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
-# An opening fence: ``` or ::: followed by a language or a {directive} and its argument.
-_OPEN = re.compile(r"^\s*(`{3,}|:{3,})\s*(\{[\w-]+\})?\s*(.*)$")
-_OPTION = re.compile(r"^\s*:[\w-]+:")
-_HEADING = re.compile(r"^(#{1,6}\s+)(.*)$")
-_ITEM = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)(.*)$")
-# Directives whose content is prose, translated like the rest of the text.
-PROSE_DIRECTIVES = frozenset(
-    {"{admonition}", "{note}", "{tip}", "{warning}", "{important}", "{figure-alt}"}
-)
+# The ids of the notebook's first two cells: the note and the cell that
+# installs the package (tests look for it).
+NOTE_CELL_ID = "before-you-start"
+INSTALL_CELL_ID = "install-package"
+HIDDEN_TAG = "hide-cell"
 
 
-def _translated(text: str, catalog: Catalog) -> str | None:
-    message = " ".join(text.split())
-    entry = catalog.get(message)
-    if entry is None or not entry.string or entry.fuzzy:
-        return None
-    return str(entry.string)
+def install_cell_source(module: str, distribution: str, version: str) -> str:
+    """Return the code of the cell that installs the package when it is missing.
 
+    ``%pip`` installs into the kernel's own environment, wherever Jupyter
+    runs; the import test keeps a present package, of any version, as it is.
 
-def _translate_block(block: list[str], catalog: Catalog) -> list[str]:
-    """Translate one run of non-blank lines: headings, list items or a paragraph."""
-    pieces: list[tuple[str, list[str]]] = []
-    for line in block:
-        start = _HEADING.match(line) or _ITEM.match(line)
-        if start:
-            pieces.append((start.group(1), [start.group(2)]))
-        elif pieces:
-            pieces[-1][1].append(line.strip())
-        else:
-            pieces.append(("", [line.strip()]))
-    out: list[str] = []
-    for prefix, parts in pieces:
-        translation = _translated(" ".join(parts), catalog)
-        out.append(prefix + translation if translation is not None else prefix + parts[0])
-        if translation is None:
-            out.extend(parts[1:])
-    return out
-
-
-def translate_markdown(markdown: str, catalog: Catalog) -> str:
-    """Replace each paragraph, heading, list item and directive title by its translation.
-
-    Text is matched against the catalog the way Sphinx extracts messages (runs
-    of white space joined). Code fences and the content of directives that are
-    not prose (toctree, code) are kept as they are, and so is any text that has
-    no translation.
+    Examples
+    --------
+    >>> print(install_cell_source("autograd_guide", "autograd-guide", "0.1.0"))
+    import importlib.util
+    <BLANKLINE>
+    if importlib.util.find_spec("autograd_guide") is None:
+        %pip install autograd-guide==0.1.0
     """
-    out: list[str] = []
-    block: list[str] = []
-    fences: list[tuple[str, bool]] = []  # open fences: marker, whether content is prose
-
-    def flush() -> None:
-        out.extend(_translate_block(block, catalog))
-        block.clear()
-
-    for line in markdown.split("\n"):
-        prose = all(is_prose for _, is_prose in fences)
-        if fences and line.strip() == fences[-1][0]:
-            flush()
-            fences.pop()
-            out.append(line)
-            continue
-        opening = _OPEN.match(line)
-        if opening and prose:
-            flush()
-            marker, directive, argument = opening.groups()
-            fences.append((marker, directive in PROSE_DIRECTIVES))
-            translation = _translated(argument, catalog) if directive and argument else None
-            out.append(line[: line.rindex(argument)] + translation if translation else line)
-        elif not prose:
-            out.append(line)
-        elif not line.strip() or _OPTION.match(line) or line.strip() == "$$":
-            flush()
-            out.append(line)
-        else:
-            block.append(line)
-    flush()
-    return "\n".join(out)
+    return (
+        "import importlib.util\n\n"
+        f'if importlib.util.find_spec("{module}") is None:\n'
+        f"    %{install_command(distribution, version)}"
+    )
 
 
 def _executed_notebook(app: Sphinx, pagename: str) -> Path:
     # execution_cache.py points myst-nb's output folder into the doctree folder.
     return Path(app.doctreedir, "jupyter_execute", f"{pagename}.ipynb")
+
+
+def _notebook_with_outputs(app: Sphinx, pagename: str) -> Path:
+    return Path(app.doctreedir, "notebook_downloads", f"{pagename}.ipynb")
 
 
 def _published_notebook(app: Sphinx, pagename: str) -> Path:
@@ -144,9 +112,9 @@ def _with_outputs(app: Sphinx, notebook: nbformat.NotebookNode) -> nbformat.Note
     return merged
 
 
-def _build_notebook(app: Sphinx, pagename: str) -> None:
+def _keep_outputs(app: Sphinx, pagename: str) -> None:
     executed = _executed_notebook(app, pagename)
-    target = _published_notebook(app, pagename)
+    target = _notebook_with_outputs(app, pagename)
     if not executed.is_file():
         target.unlink(missing_ok=True)
         return
@@ -156,20 +124,112 @@ def _build_notebook(app: Sphinx, pagename: str) -> None:
     except KeyError:
         logger.warning("no executed notebook in the cache", location=pagename)
         return
-    if app.config.language != SOURCE_LANGUAGE:
-        path = catalog_file(app.srcdir, app.config, pagename)
-        if not path.is_file():
-            logger.warning("no catalog to translate its notebook", location=pagename)
-            return
-        catalog = read_catalog(path)
-        for cell in notebook["cells"]:
-            if cell["cell_type"] == "markdown":
-                source = "".join(cell["source"])
-                cell["source"] = translate_markdown(source, catalog).splitlines(keepends=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(nbformat.writes(notebook), encoding="utf-8")  # type: ignore[no-untyped-call]
+
+
+def _markdown_context(app: Sphinx, pagename: str) -> MarkdownContext:
+    here = page_url(app.config.language, pagename)
+
+    def url(reference: str) -> str:
+        return urljoin(here, reference)
+
+    def unknown(node: nodes.Node) -> None:
+        logger.warning(
+            f"the notebook has no Markdown for a {type(node).__name__} node; "
+            "write it in sphinxext/notebook_markdown.py",
+            location=node if node.source else pagename,
+            type="notebook",
+        )
+
+    return MarkdownContext(
+        url=url,
+        figure_label=app.config.notebook_figure_label,
+        admonition_label=lambda kind: str(admonitionlabels.get(kind, kind.capitalize())),
+        unknown=unknown,
+    )
+
+
+def notebook_for_reader(
+    executed: nbformat.NotebookNode,
+    items: list[str | CodeCell],
+    install_note: str,
+    install_code: str,
+) -> nbformat.NotebookNode | None:
+    """Return the notebook a reader downloads, or None if the page shows no code.
+
+    Parameters
+    ----------
+    executed
+        The page's executed notebook, with its outputs.
+    items
+        The page's Markdown and code cells in reading order (see
+        :func:`notebook_markdown.notebook_items`); a code cell the page does
+        not show (tagged ``remove-cell``) is put back at its place.
+    install_note, install_code
+        The first two cells: the note, and the code that installs the package.
+    """
+    shown = {item.index for item in items if isinstance(item, CodeCell)}
+    if not shown:
+        return None
+    v4 = nbformat.v4
+    cells = [
+        v4.new_markdown_cell(install_note),  # type: ignore[no-untyped-call]
+        v4.new_code_cell(install_code),  # type: ignore[no-untyped-call]
+    ]
+    cells[0]["id"], cells[1]["id"] = NOTE_CELL_ID, INSTALL_CELL_ID
+    removed = sorted(
+        index
+        for index, cell in enumerate(executed.cells)
+        if cell.cell_type == "code" and index not in shown
+    )
+    for item in items:
+        if isinstance(item, str):
+            cells.append(v4.new_markdown_cell(item))  # type: ignore[no-untyped-call]
+            continue
+        while removed and removed[0] < item.index:
+            cells.append(executed.cells[removed.pop(0)])
+        cell = executed.cells[item.index]
+        if HIDDEN_TAG in cell.metadata.get("tags", []):
+            cell.metadata["jupyter"] = {"source_hidden": True, "outputs_hidden": True}
+        cells.append(cell)
+    cells += [executed.cells[index] for index in removed]
     # Cell ids are random when a text notebook is read; numbering the cells
     # makes the file the same in every build.
-    for number, cell in enumerate(notebook.cells):
+    for number, cell in enumerate(cells[2:], start=2):
         cell["id"] = f"cell-{number}"
+    metadata = {key: executed.metadata[key] for key in ("kernelspec",) if key in executed.metadata}
+    metadata["language_info"] = {"name": "python"}
+    notebook: nbformat.NotebookNode = v4.new_notebook(  # type: ignore[no-untyped-call]
+        cells=cells, metadata=metadata
+    )
+    return notebook
+
+
+def _write_notebook(app: Sphinx, doctree: nodes.document, pagename: str) -> None:
+    target = _published_notebook(app, pagename)
+    source = _notebook_with_outputs(app, pagename)
+    if not source.is_file():
+        target.unlink(missing_ok=True)
+        return
+    executed = nbformat.read(source, as_version=4)  # type: ignore[no-untyped-call]
+    module, distribution = app.config.executed_package
+    release = app.config.release
+    note = app.config.notebook_install_note.format(
+        package=module,
+        version=release,
+        torch=importlib.metadata.version("torch"),
+        url=page_url(app.config.language, pagename),
+    )
+    notebook = notebook_for_reader(
+        executed,
+        notebook_items(doctree, _markdown_context(app, pagename)),
+        note,
+        install_cell_source(module, distribution, release),
+    )
+    if notebook is None:
+        target.unlink(missing_ok=True)
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(nbformat.writes(notebook), encoding="utf-8")  # type: ignore[no-untyped-call]
 
@@ -204,30 +264,44 @@ def _link_notebook(
 
 def setup(app: Sphinx) -> dict[str, Any]:
     """Write each page's notebook and link it from the download menu."""
+    app.setup_extension("package_version")
     app.add_config_value("notebook_download_tooltip", "Download notebook", "html", types=[str])
+    app.add_config_value(
+        "notebook_install_note",
+        "Run the next cell first: it installs {package} {version} if it is missing.",
+        "html",
+        types=[str],
+    )
+    app.add_config_value("notebook_figure_label", "Figure:", "html", types=[str])
     pages_read: set[str] = set()
 
     def remember(app: Sphinx, env: BuildEnvironment, docnames: list[str]) -> None:
         pages_read.clear()
         pages_read.update(docnames)
 
-    def build_notebooks(app: Sphinx, env: BuildEnvironment) -> None:
+    def keep_outputs(app: Sphinx, env: BuildEnvironment) -> None:
         # Once, in the main process, after every page has been read (and
-        # executed or taken from the cache) and before the writers fork: the
-        # notebooks of the pages read in this build are written, and nothing
-        # touches the cache's database in parallel.
-        if app.builder.format == "html":
+        # executed or taken from the cache) and before the writers fork:
+        # nothing touches the cache's database in parallel.
+        if app.builder.name == "html":
             missing = {
                 page
                 for page in env.found_docs
                 if _executed_notebook(app, page).is_file()
-                and not _published_notebook(app, page).is_file()
+                and not _notebook_with_outputs(app, page).is_file()
             }
             for pagename in sorted(pages_read | missing):
-                _build_notebook(app, pagename)
+                _keep_outputs(app, pagename)
+
+    def write_notebook(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+        # Sphinx resolves every page in the main process before handing it to
+        # a writer, so the notebooks are written one at a time.
+        if app.builder.name == "html":
+            _write_notebook(app, doctree, docname)
 
     app.connect("env-before-read-docs", remember)
-    app.connect("env-updated", build_notebooks)
+    app.connect("env-updated", keep_outputs)
+    app.connect("doctree-resolved", write_notebook)
     # After the theme has built its buttons (priority 501).
     app.connect("html-page-context", _link_notebook, priority=600)
-    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+    return {"version": "2", "parallel_read_safe": True, "parallel_write_safe": True}

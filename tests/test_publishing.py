@@ -17,6 +17,7 @@ from xml.etree import ElementTree
 
 import pytest
 import torch
+import yaml
 from bs4 import BeautifulSoup
 
 import autograd_guide
@@ -199,6 +200,15 @@ def _differences(left: Path, right: Path) -> list[str]:
     return differences
 
 
+def _pdf_links(site: Path) -> list[str]:
+    return sorted(
+        f"{path.relative_to(site)}: {link['href']}"
+        for path in site.rglob("*.html")
+        for link in soup(path).select("a[href]")
+        if urlsplit(link["href"]).path.endswith(".pdf")
+    ) + sorted(str(path.relative_to(site)) for path in site.rglob("*.pdf"))
+
+
 def test_a_cold_build_and_a_rebuild_reproduce_the_site_byte_for_byte(tmp_path):
     # Two cold builds, each executing the pages into its own empty cache; the
     # site that `nox -s docs` left in _build/html may carry the history of
@@ -207,7 +217,30 @@ def test_a_cold_build_and_a_rebuild_reproduce_the_site_byte_for_byte(tmp_path):
     _build_site(first)
     _build_site(second)
     assert _differences(first / "html", second / "html") == []
+    # Neither build has the PDFs of `nox -s pdf` beside it (in <build>/pdf),
+    # so no page may link one.
+    assert _pdf_links(first / "html") == []
     # A rebuild with nothing changed rewrites some pages (the index, search);
     # they must come out the same as in the cold build.
     _build_site(second)
     assert _differences(first / "html", second / "html") == []
+
+
+def test_release_workflow_publishes_version_tags_to_pypi_without_a_secret():
+    text = (ROOT / ".github" / "workflows" / "release.yml").read_text(encoding="utf-8")
+    assert "secrets." not in text, "trusted publishing needs no token in the repository"
+    workflow = yaml.safe_load(text)
+    # PyYAML reads the key `on` as True (YAML 1.1).
+    assert workflow[True] == {"push": {"tags": ["v*"]}}
+    assert workflow["permissions"] == {"contents": "read"}
+    build, publish = workflow["jobs"]["build"], workflow["jobs"]["publish"]
+    assert "permissions" not in build
+    assert any("nox -s dist" in step.get("run", "") for step in build["steps"])
+    assert publish["needs"] == "build"
+    assert publish["environment"]["name"] == "pypi"
+    assert publish["permissions"] == {"id-token": "write"}
+    uploads = [
+        step for step in publish["steps"] if "gh-action-pypi-publish" in step.get("uses", "")
+    ]
+    assert len(uploads) == 1
+    assert not {"password", "user"} & set(uploads[0].get("with", {}))

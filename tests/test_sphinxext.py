@@ -21,8 +21,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "sphinxext"))
 
 import book_languages  # noqa: E402
+import book_pdf  # noqa: E402
 import catalogs  # noqa: E402
 import line_breaking  # noqa: E402
+import notebook_downloads  # noqa: E402
+import notebook_markdown  # noqa: E402
+import package_version  # noqa: E402
 from accessible_theme import label_summaries, toggle_label_script  # noqa: E402
 from book_languages import counterpart_links, difference, shortened  # noqa: E402
 from catalogs import Project, new_catalog, read_catalog, update_catalog, write_catalog  # noqa: E402
@@ -40,7 +44,7 @@ from light_pages import (  # noqa: E402
     without_unused_rules,
 )
 from mathml import latex_to_mathml  # noqa: E402
-from notebook_downloads import _with_outputs, translate_markdown  # noqa: E402
+from notebook_downloads import _with_outputs  # noqa: E402
 
 import autograd_guide  # noqa: E402
 
@@ -200,7 +204,18 @@ def test_punctuation_is_kept_on_the_line_of_the_formula_or_code_it_follows():
     assert document.astext().replace(" ", "") == "梯度为2x。对x.grad，以及（y）和link。"  # noqa: RUF001
 
 
-@pytest.mark.parametrize("module", [book_languages, catalogs, line_breaking])
+@pytest.mark.parametrize(
+    "module",
+    [
+        book_languages,
+        book_pdf,
+        catalogs,
+        line_breaking,
+        notebook_downloads,
+        notebook_markdown,
+        package_version,
+    ],
+)
 def test_the_examples_in_the_docstrings_hold(module):
     assert run_examples(module).failed == 0
 
@@ -238,25 +253,6 @@ def test_icon_codepoints_are_read_from_the_stylesheet():
 def test_icons_drawn_by_the_stylesheet_itself_are_kept():
     css = '--pst-icon-info-circle:"\uf05a";--pst-icon-bell:"\\f0f3";color:red'
     assert stylesheet_codepoints(css) == {0xF05A, 0xF0F3}
-
-
-def test_markdown_cells_are_translated_block_by_block():
-    catalog = Catalog(locale="zh_CN")
-    catalog.add("Detaching", "分离")
-    catalog.add("A paragraph that spans two lines.", "跨两行的段落。")
-    catalog.add("first item", "第一项")
-    catalog.add("Solution", "参考答案")
-    catalog.add("The explanation.", "解释。")
-    markdown = (
-        "## Detaching\n\nA paragraph that\nspans two lines.\n\n- first item\n- second item\n\n"
-        ":::{admonition} Solution\n:class: dropdown\n\nThe explanation.\n:::\n\n"
-        "```python\nA paragraph that spans two lines.\n```"
-    )
-    assert translate_markdown(markdown, catalog) == (
-        "## 分离\n\n跨两行的段落。\n\n- 第一项\n- second item\n\n"
-        ":::{admonition} 参考答案\n:class: dropdown\n\n解释。\n:::\n\n"
-        "```python\nA paragraph that spans two lines.\n```"
-    )
 
 
 def _notebook(execution_count: int | None) -> nbformat.NotebookNode:
