@@ -49,6 +49,7 @@ language_names = {"en": "English", "zh_CN": "中文"}
 
 extensions = [
     "myst_nb",
+    "cell_errors",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.doctest",
@@ -90,13 +91,13 @@ gettext_uuid = False
 nb_execution_mode = "cache"
 # The package the pages import, and its distribution name.
 executed_package = ("autograd_guide", "autograd-guide")
-# A cell that raises gives a warning that names the page and shows the cell
-# and its error, and the build (run with -W) fails; cells whose point is the
-# error carry the raises-exception tag. Raising at once would stop sooner, but
-# when pages are read in parallel Sphinx then drops what the page logged, the
-# cell's error with it, and names only the page.
+# A cell that raises gives a warning at its line of the page that shows the
+# cell and its error (sphinxext/cell_errors.py), and the build (run with -W)
+# fails; cells whose point is the error carry the raises-exception tag.
+# Raising at once would stop sooner, but when pages are read in parallel
+# Sphinx then drops what the page logged, the cell's error with it, and names
+# only the page.
 nb_execution_raise_on_error = False
-nb_execution_show_tb = True
 nb_execution_timeout = 300
 nb_merge_streams = True
 

@@ -53,11 +53,14 @@ def run(command: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def build(source: Path, tmp_path: Path, language: str = "en") -> subprocess.CompletedProcess[str]:
+def build(
+    source: Path, tmp_path: Path, language: str = "en", *extra: str
+) -> subprocess.CompletedProcess[str]:
     command = sphinx_command(
         "html",
         language,
         f"--define=nb_execution_cache_path={tmp_path / 'jupyter_cache'}",
+        *extra,
         source=source,
         build=tmp_path / "_build",
     )
@@ -88,16 +91,34 @@ def source(tmp_path: Path) -> Path:
     return tmp_path / "docs"
 
 
-def test_a_raising_cell_fails_the_build_and_names_the_page(source, tmp_path):
+RAISING_CELL = """\
+values = [1.0, 2.0]
+raise ValueError(f"no gradient for {len(values)} values")"""
+
+
+@pytest.mark.parametrize("jobs", [[], ["--jobs=1"]], ids=["parallel", "serial"])
+def test_a_raising_cell_fails_the_build_with_its_page_cell_and_error(source, tmp_path, jobs):
+    # nox builds with --jobs=auto; a serial build (--jobs=1, or a machine with
+    # one core) must say as much. Both report a warning of the page, as any
+    # Sphinx warning is reported, not a crash report in a temporary file.
     write(source / "index.md", PROSE_PAGE.replace(":hidden:", ":hidden:\n\nbroken"))
     write(
-        source / "broken.md", NOTEBOOK_HEADER + "# Broken\n\n```{code-cell} ipython3\n1 / 0\n```\n"
+        source / "broken.md",
+        NOTEBOOK_HEADER + f"# Broken\n\n```{{code-cell}} ipython3\n{RAISING_CELL}\n```\n",
     )
-    result = build(source, tmp_path)
+    result = build(source, tmp_path, "en", *jobs)
     assert result.returncode != 0
+    [warning] = warnings(result)
+    page = source / "broken.md"
+    line = page.read_text().splitlines().index(RAISING_CELL.splitlines()[0]) + 1
+    assert warning.startswith(f"{page}:{line}: WARNING: a cell raised an exception\n")
+    # The cell as on the page, then the exception and its message.
+    assert f"  cell:\n{textwrap.indent(RAISING_CELL, '    ')}\n" in warning
+    assert "  error:\n    ValueError: no gradient for 2 values" in warning
     log = result.stdout + result.stderr
-    assert "broken.md" in log
-    assert "ZeroDivisionError" in log
+    assert "parallel build error" not in log
+    assert "sphinx-err-" not in log
+    assert not (tmp_path / "_build/html/en/reports").exists()  # no report left to publish
 
 
 def test_a_cell_tagged_raises_exception_does_not_fail_the_build(source, tmp_path):

@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT / "sphinxext"))
 
 import book_languages  # noqa: E402
 import catalogs  # noqa: E402
+import cell_errors  # noqa: E402
 import line_breaking  # noqa: E402
 from accessible_theme import label_summaries, toggle_label_script  # noqa: E402
 from book_languages import counterpart_links, difference, shortened  # noqa: E402
@@ -200,7 +201,7 @@ def test_punctuation_is_kept_on_the_line_of_the_formula_or_code_it_follows():
     assert document.astext().replace(" ", "") == "梯度为2x。对x.grad，以及（y）和link。"  # noqa: RUF001
 
 
-@pytest.mark.parametrize("module", [book_languages, catalogs, line_breaking])
+@pytest.mark.parametrize("module", [book_languages, catalogs, cell_errors, line_breaking])
 def test_the_examples_in_the_docstrings_hold(module):
     assert run_examples(module).failed == 0
 
