@@ -41,6 +41,14 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
 
     def send_head(self) -> io.BytesIO | object | None:  # type: ignore[override]
         path = Path(self.translate_path(self.path))
+        if not path.exists() and self.path.startswith(PREFIX + "/"):
+            # As GitHub Pages does: the site's own 404 page, whatever the depth.
+            body = (SITE / "404.html").read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return io.BytesIO(body)
         if not path.is_file() or "gzip" not in self.headers.get("Accept-Encoding", ""):
             return super().send_head()
         body = gzip.compress(path.read_bytes(), 6, mtime=0)

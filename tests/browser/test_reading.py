@@ -30,6 +30,7 @@ class Visit:
     """What a browser saw while it loaded one page."""
 
     page: Page
+    status: int | None = None
     outside: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
@@ -60,7 +61,8 @@ def visit(browser: Browser, url: str, base_url: str, *, dark: bool = False) -> V
         "response",
         lambda response: response.status >= 400 and seen.failed.append(response.url),
     )
-    page.goto(url, wait_until="networkidle")
+    response = page.goto(url, wait_until="networkidle")
+    seen.status = response.status if response is not None else None
     return seen
 
 
@@ -69,6 +71,9 @@ def loaded(request, browser, base_url) -> Iterator[tuple[str, str, Visit]]:
     """Each page, loaded once for all the checks that only read it."""
     language, page = request.param
     seen = visit(browser, f"{base_url}/{language}/{page}", base_url)
+    # Every check below would pass on an error page: it must be the page itself.
+    assert seen.status == 200, f"{language}/{page} answered {seen.status}"
+    assert seen.page.locator("main article h1").count() >= 1, f"{language}/{page} has no heading"
     yield language, page, seen
     seen.page.context.close()
 
@@ -149,12 +154,14 @@ def test_language_switch_leads_to_the_counterpart_and_back(browser, base_url, la
     seen = visit(browser, f"{base_url}/{language}/{page}", base_url)
     other = LANGUAGES[language]
     try:
+        # Waiting for a load state could settle on the page being left;
+        # waiting for the address fails unless the switch leads there.
         seen.page.locator("a.language-switch").click()
-        seen.page.wait_for_load_state()
-        assert seen.page.url == f"{base_url}/{other}/{page}"
+        seen.page.wait_for_url(f"{base_url}/{other}/{page}")
+        assert seen.page.get_attribute("html", "lang") == other.replace("_", "-")
         seen.page.locator("a.language-switch").click()
-        seen.page.wait_for_load_state()
-        assert seen.page.url == f"{base_url}/{language}/{page}"
+        seen.page.wait_for_url(f"{base_url}/{language}/{page}")
+        assert seen.page.get_attribute("html", "lang") == language.replace("_", "-")
     finally:
         seen.page.context.close()
 
@@ -164,8 +171,7 @@ def test_language_switch_works_from_files(browser):
     try:
         page.goto((SITE / "zh_CN" / "autograd" / "detach.html").as_uri())
         page.locator("a.language-switch").click()
-        page.wait_for_load_state()
-        assert page.url == (SITE / "en" / "autograd" / "detach.html").as_uri()
+        page.wait_for_url((SITE / "en" / "autograd" / "detach.html").as_uri())
         assert page.locator("h1").first.inner_text().startswith("Detaching")
     finally:
         page.close()
@@ -183,8 +189,14 @@ def test_language_switch_works_from_files(browser):
 def test_search_finds_the_pages(browser, base_url, language, query, expected):
     seen = visit(browser, f"{base_url}/{language}/search.html?q={query}", base_url)
     try:
+        # Sphinx adds the results one by one, then writes the summary.
+        summary = seen.page.locator("#search-results p.search-summary")
+        summary.wait_for(timeout=15_000)
+        seen.page.wait_for_function(
+            "() => document.querySelector('#search-results p.search-summary').innerText !== ''",
+            timeout=15_000,
+        )
         results = seen.page.locator("#search-results ul.search li a")
-        results.first.wait_for(timeout=15_000)
         links = [link.get_attribute("href") or "" for link in results.all()]
         assert any(link.split("?")[0].endswith(expected) for link in links), links
         assert seen.errors == []
@@ -259,13 +271,19 @@ def test_root_sends_a_reader_to_their_language(browser, base_url, locale, landin
         context.close()
 
 
-def test_not_found_page_works_from_any_depth(browser, base_url):
+@pytest.mark.parametrize("missing", ["missing.html", "en/autograd/missing/", "zh_CN/a/b/c.html"])
+def test_a_missing_page_gets_the_not_found_page(browser, base_url, missing):
     page = browser.new_page()
     try:
-        page.goto(f"{base_url}/404.html")
+        response = page.goto(f"{base_url}/{missing}")
+        assert response is not None
+        assert response.status == 404
+        text = page.locator("body").inner_text()
+        assert "页面不存在" in text
+        assert "not found" in text.lower()
+        # The links climb from the site's root, not from the missing page.
         targets = [link.get_attribute("href") for link in page.locator("a").all()]
         assert targets == ["/en/index.html", "/zh_CN/index.html"]
-        assert "页面不存在" in page.locator("body").inner_text()
     finally:
         page.close()
 
