@@ -62,6 +62,7 @@ from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
+from sphinx.util.typing import ExtensionMetadata
 
 SERVER_SCRIPT = Path(__file__).with_name("kernel_server.py")
 # The provisioner's name, as pyproject.toml registers it.
@@ -394,7 +395,9 @@ def use_book_kernels(build_dir: Path, fork: bool = True) -> Callable[[], None]:
     # process) sets TORCHINDUCTOR_CACHE_DIR when it is missing, which would make
     # this process's environment differ from the fork server's and send every
     # later kernel to a plain start. Set once, it is left as it is.
-    os.environ.setdefault("TORCHINDUCTOR_CACHE_DIR", str(Path(build_dir, "torchinductor").resolve()))
+    os.environ.setdefault(
+        "TORCHINDUCTOR_CACHE_DIR", str(Path(build_dir, "torchinductor").resolve())
+    )
     paths = [str(_kernel_folder(build_dir)), *filter(None, [os.environ.get("JUPYTER_PATH")])]
     os.environ["JUPYTER_PATH"] = os.pathsep.join(paths)
     runtime = Path(tempfile.mkdtemp(prefix="autograd-guide-kernels-"))
@@ -498,7 +501,7 @@ def _reading(app: Sphinx, docname: str, source: list[str]) -> None:
     _progress["docname"] = docname
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the setting, the kernelspec and the server's lifetime."""
     # -D fork_kernels=0 starts every kernel as a plain process; -D
     # book_kernels=0 leaves the kernelspec to Jupyter (the benchmark's naive

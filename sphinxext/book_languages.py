@@ -44,6 +44,7 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.i18n import docname_to_domain
 from sphinx.util.nodes import extract_messages
+from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
 
@@ -446,7 +447,7 @@ def _add_language_links(
     context["language_links"] = counterpart_links(pagename, app.config.language, names)
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the catalog check, the per-language settings and the language switch."""
     app.add_config_value("language_names", {}, "html", types=[dict])
     app.connect("html-page-context", _add_language_links)

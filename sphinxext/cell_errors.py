@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
+from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
 
@@ -34,12 +34,13 @@ COLOUR = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def describe_failure(traceback: str) -> tuple[str | None, str]:
-    """Return the failing cell's source, if the traceback shows it, and the error to report.
+    r"""Return the failing cell's source, if the traceback shows it, and the error to report.
 
     >>> source, error = describe_failure(
-    ...     "Traceback (most recent call last):\\n  ...\\nCellExecutionError: "
-    ...     "An error occurred while executing the following cell:\\n------------------\\n"
-    ...     "1 / 0\\n------------------\\n\\n\\x1b[31mZeroDivisionError\\x1b[39m: division by zero\\n"
+    ...     "Traceback (most recent call last):\n  ...\nCellExecutionError: "
+    ...     "An error occurred while executing the following cell:\n------------------\n"
+    ...     "1 / 0\n------------------\n\n"
+    ...     "\x1b[31mZeroDivisionError\x1b[39m: division by zero\n"
     ... )
     >>> source
     '1 / 0'
@@ -95,7 +96,7 @@ def _replace_myst_nb_report(app: Sphinx, config: Config) -> None:
     config.suppress_warnings = [*config.suppress_warnings, "mystnb.exec"]
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Report failed cells at their line of the page."""
     app.connect("config-inited", _replace_myst_nb_report)
     app.connect("doctree-read", _report_failed_cell)

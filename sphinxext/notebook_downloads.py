@@ -23,6 +23,7 @@ from execution_cache import opened_cache
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util import logging
+from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
 
@@ -202,7 +203,7 @@ def _link_notebook(
         )
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Write each page's notebook and link it from the download menu."""
     app.add_config_value("notebook_download_tooltip", "Download notebook", "html", types=[str])
     pages_read: set[str] = set()

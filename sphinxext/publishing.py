@@ -31,6 +31,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
+from sphinx.util.typing import ExtensionMetadata
 
 DEFAULT_BASE_URL = "https://autograd-guide.github.io/"
 CONF = Path(__file__).resolve().parent.parent / "conf.py"
@@ -210,7 +211,7 @@ def _save_index_entries(app: Sphinx, exception: Exception | None) -> None:
     )
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Give every page its canonical URL, language alternates and Open Graph metadata."""
     app.add_config_value("open_graph_locale", "en_US", "html", types=[str])
     app.connect("config-inited", _set_base_url)
