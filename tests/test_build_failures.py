@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from noxfile import sphinx_command, translation_commands
 
-from noxfile import sphinx_command, translation_commands  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 NOTEBOOK_HEADER = """\
 ---

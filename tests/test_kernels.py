@@ -17,14 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from book_kernels import fork_available, use_book_kernels
+
+from noxfile import LANGUAGES, sphinx_command
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "sphinxext"))
-
-from book_kernels import fork_available, use_book_kernels  # noqa: E402
-
-from noxfile import LANGUAGES, sphinx_command  # noqa: E402
 
 needs_fork = pytest.mark.skipif(not fork_available(), reason="the fork server needs Linux")
 

@@ -6,30 +6,25 @@ import base64
 import json
 import os
 import shutil
-import sys
 from doctest import testmod as run_examples
 from pathlib import Path
 from types import SimpleNamespace
 
+import book_languages
+import catalogs
+import cell_errors
+import line_breaking
 import nbformat
 import pytest
+from accessible_theme import label_summaries, toggle_label_script
 from babel.messages.catalog import Catalog
+from book_languages import counterpart_links, difference, shortened
+from catalogs import Project, new_catalog, read_catalog, update_catalog, write_catalog
 from docutils import nodes
 from docutils.core import publish_doctree
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "sphinxext"))
-
-import book_languages  # noqa: E402
-import catalogs  # noqa: E402
-import cell_errors  # noqa: E402
-import line_breaking  # noqa: E402
-from accessible_theme import label_summaries, toggle_label_script  # noqa: E402
-from book_languages import counterpart_links, difference, shortened  # noqa: E402
-from catalogs import Project, new_catalog, read_catalog, update_catalog, write_catalog  # noqa: E402
-from execution_cache import create_cache, environment_fingerprint, runtime_versions  # noqa: E402
-from helper_source import source_without_docstring  # noqa: E402
-from light_pages import (  # noqa: E402
+from execution_cache import create_cache, environment_fingerprint, runtime_versions
+from helper_source import source_without_docstring
+from light_pages import (
     READY_STATE_SHIM,
     deferred_scripts,
     icon_codepoints,
@@ -40,10 +35,12 @@ from light_pages import (  # noqa: E402
     without_unused_icons,
     without_unused_rules,
 )
-from mathml import latex_to_mathml  # noqa: E402
-from notebook_downloads import _with_outputs, translate_markdown  # noqa: E402
+from mathml import latex_to_mathml
+from notebook_downloads import _with_outputs, translate_markdown
 
-import autograd_guide  # noqa: E402
+import autograd_guide
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
