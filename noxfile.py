@@ -11,6 +11,7 @@ import json
 import os
 import runpy
 import shlex
+import shutil
 from pathlib import Path
 
 import nox
@@ -43,22 +44,77 @@ WITHOUT_EXECUTION = (
 )
 
 
+# Each environment is locked: every package it holds, at the version pip
+# resolved when `nox -s lock` last ran, in locks/<name>.txt. Sessions install
+# their groups with that file as pip constraints, so a fresh clone next year
+# gets the same packages as today. The keys are the groups a session installs.
+LOCKS = ROOT / "locks"
+LOCKED_ENVIRONMENTS = {
+    "docs": ("docs",),
+    "tests": ("docs", "test"),
+    "browser": ("browser",),
+    "lint": ("lint",),
+    "bench": ("bench",),
+}
+# The line of a lock that records what it was resolved from.
+LOCK_INPUT_LINE = "# resolved from pyproject.toml requirements with sha256 "
+
+
+def lock_requirements(name: str) -> list[str]:
+    """Return what the environment ``name`` is resolved from.
+
+    Its dependency groups and, unless it does not install the package, the
+    package's own requirements.
+    """
+    groups = LOCKED_ENVIRONMENTS[name]
+    requirements = list(nox.project.dependency_groups(PYPROJECT, *groups))
+    if name != "browser":  # the browser tests do not import the package
+        requirements += PYPROJECT["project"]["dependencies"]
+    return requirements
+
+
+def lock_digest(name: str) -> str:
+    """Return the digest of :func:`lock_requirements`, which the lock records."""
+    return hashlib.sha256(json.dumps(lock_requirements(name)).encode()).hexdigest()
+
+
+def lock_drift() -> list[str]:
+    """Return, for each lock that does not match pyproject.toml, what is wrong and what to run."""
+    problems = []
+    for name in LOCKED_ENVIRONMENTS:
+        path = LOCKS / f"{name}.txt"
+        if not path.is_file():
+            problems.append(f"{path.relative_to(ROOT)} is missing; run `nox -s lock`")
+        elif LOCK_INPUT_LINE + lock_digest(name) not in path.read_text(encoding="utf-8"):
+            problems.append(
+                f"{path.relative_to(ROOT)} was resolved from other requirements than "
+                "pyproject.toml now lists; run `nox -s lock`"
+            )
+    return problems
+
+
 def install(session: nox.Session, *groups: str, package: bool = True) -> None:
     """Install the named dependency groups and, unless told not to, the package itself.
 
     The package requires torch; installed without the pinned CPU build beside
-    it, pip would fetch the newest torch, a multi-gigabyte CUDA build.
+    it, pip would fetch the newest torch, a multi-gigabyte CUDA build. The
+    environment's lock (see ``LOCKED_ENVIRONMENTS``) constrains every package
+    pip installs to its locked version.
 
     pip takes about ten seconds to find that nothing needs installing, so the
     environment keeps a stamp of what was installed into it: the
-    requirements and the package's metadata (its requirements and entry
-    points; its code is installed editable). While they are unchanged,
+    requirements, the lock and the package's metadata (its requirements and
+    entry points; its code is installed editable). While they are unchanged,
     nothing is installed. A new environment has no stamp.
     """
+    [name] = [name for name, locked in LOCKED_ENVIRONMENTS.items() if set(locked) == set(groups)]
+    lock = LOCKS / f"{name}.txt"
     requirements = nox.project.dependency_groups(PYPROJECT, *groups)
-    command = [*requirements, *(["-e", "."] if package else [])]
+    command = [*requirements, *(["-e", "."] if package else []), f"--constraint={lock}"]
     metadata = {"build-system": PYPROJECT["build-system"], "project": PYPROJECT["project"]}
-    wanted = hashlib.sha256(json.dumps([command, metadata], sort_keys=True).encode()).hexdigest()
+    constraints = lock.read_text(encoding="utf-8") if lock.is_file() else ""
+    stamped = json.dumps([command, metadata, constraints], sort_keys=True)
+    wanted = hashlib.sha256(stamped.encode()).hexdigest()
     location = getattr(session.virtualenv, "location", None)
     stamp = Path(location, "installed-requirements.sha256") if location else None
     if stamp is not None and stamp.is_file() and stamp.read_text(encoding="ascii") == wanted:
@@ -211,6 +267,9 @@ def browser(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Check style with ruff and types with mypy."""
     install(session, "lint")
+    drift = lock_drift()
+    if drift:
+        session.error("\n".join(drift))
     session.run("ruff", "check", ".")
     session.run(
         "check-jsonschema",
@@ -271,3 +330,34 @@ def translations(session: nox.Session) -> None:
     install(session, "docs")
     for command in translation_commands():
         session.run(*command)
+
+
+@nox.session(python=PYTHON)
+def lock(session: nox.Session) -> None:
+    """Resolve each environment's whole set of packages into locks/<environment>.txt."""
+    # pip-tools resolves with this machine's pip and its indexes, which is
+    # where torch's CPU build comes from; it keeps the versions already locked
+    # unless pyproject.toml asks for others (`nox -s lock -- --upgrade` takes
+    # the newest allowed).
+    session.install("pip-tools==7.6.2")
+    inputs = BUILD / "lock"
+    inputs.mkdir(parents=True, exist_ok=True)
+    for name in LOCKED_ENVIRONMENTS:
+        source = inputs / f"{name}.in"
+        source.write_text("\n".join(lock_requirements(name)) + "\n", encoding="utf-8")
+        output = LOCKS / f"{name}.txt"
+        session.run(
+            "pip-compile",
+            "--quiet",
+            "--strip-extras",
+            "--allow-unsafe",  # setuptools too: torch needs it at run time
+            "--no-emit-index-url",  # where pip finds a package is the machine's business
+            "--no-emit-find-links",
+            "--no-emit-trusted-host",
+            f"--output-file={output.relative_to(ROOT)}",
+            *session.posargs,
+            str(source.relative_to(ROOT)),
+            env={"CUSTOM_COMPILE_COMMAND": "nox -s lock"},  # the command the header names
+        )
+        with output.open("a", encoding="utf-8") as lock_file:
+            lock_file.write(LOCK_INPUT_LINE + lock_digest(name) + "\n")
