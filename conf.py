@@ -30,6 +30,10 @@ language_settings = {
         "sidebar_toggle_label": "Show or hide the pages of this section",
         "open_graph_locale": "en_US",
         "content_toggle_label": "Show or hide the solution",
+        "not_found_title": "Page not found",
+        "not_found_text": (
+            "This page does not exist. It may have moved; start again from the\n{home}."
+        ),
     },
     "zh_CN": {
         "html_title": "PyTorch 自动微分指南",
@@ -41,6 +45,8 @@ language_settings = {
         "sidebar_toggle_label": "展开或收起本节的页面",
         "open_graph_locale": "zh_CN",
         "content_toggle_label": "展开或收起参考答案",
+        "not_found_title": "页面不存在",
+        "not_found_text": "你要找的页面不存在，可能已经移动了位置。请从{home}的首页重新开始。",  # noqa: RUF001
     },
 }
 # The book's languages, each named in itself as the language switch and the
@@ -63,7 +69,8 @@ extensions = [
     "figure_alt",
     "light_pages",
     "accessible_theme",
-    "publishing",
+    "page_metadata",
+    "stable_rebuilds",
     "notebook_downloads",
     "sphinx_copybutton",
 ]

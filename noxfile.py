@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import runpy
 import shlex
 import shutil
 from pathlib import Path
@@ -34,8 +33,6 @@ ROOT = Path(__file__).resolve().parent
 BUILD = ROOT / "_build"
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 PYTHON = "3.11"
-# The book's languages, as conf.py lists them.
-LANGUAGES = tuple(runpy.run_path(str(ROOT / "conf.py"))["language_names"])
 # For builds that need the pages' text but not their outputs. The glued
 # versions on the landing page are then missing, which is expected.
 WITHOUT_EXECUTION = (
@@ -197,6 +194,11 @@ def build_inputs_digest(session: nox.Session, options: list[str]) -> str:
 def docs(session: nox.Session) -> None:
     """Build the HTML book in English and Chinese into _build/html/<language>/."""
     install(session, "docs")
+    # conf.py names the languages; Sphinx reads it in the build's environment.
+    listed = session.run("python", "sphinxext/site_files.py", "--languages", silent=True)
+    if listed is None:  # nothing ran (--install-only)
+        return
+    languages = listed.split()
     # Extra sphinx-build options come from SPHINXOPTS, as with Sphinx's own
     # Makefile, not from posargs: `nox -s tests -- -k name` also runs this
     # session, first, with the same posargs.
@@ -206,19 +208,19 @@ def docs(session: nox.Session) -> None:
     # after seconds of starting up twice: the session says so at once.
     stamp = BUILD / "html-inputs.sha256"
     inputs = build_inputs_digest(session, options)
-    built = all((BUILD / "html" / language / "index.html").is_file() for language in LANGUAGES)
+    built = all((BUILD / "html" / language / "index.html").is_file() for language in languages)
     forced = any(option in FULL_REBUILD for option in options)
     if built and not forced and stamp.is_file() and stamp.read_text(encoding="ascii") == inputs:
         session.log(f"Nothing has changed since the last build: the book is in {BUILD / 'html'}")
         return
     stamp.unlink(missing_ok=True)
-    for language in LANGUAGES:
+    for language in languages:
         sphinx_build(session, "html", language, *options)
     # Quiet unless it fails: a build that changed nothing prints nothing.
-    published = session.run("python", "sphinxext/publishing.py", str(BUILD / "html"), silent=True)
-    if published is not None:  # None: nothing ran (--install-only)
-        stamp.write_text(inputs, encoding="ascii")
-    session.log(f"The book is in {BUILD / 'html'}: open en/index.html or zh_CN/index.html")
+    session.run("python", "sphinxext/site_files.py", str(BUILD / "html"), silent=True)
+    stamp.write_text(inputs, encoding="ascii")
+    pages = " or ".join(f"{language}/index.html" for language in languages)
+    session.log(f"The book is in {BUILD / 'html'}: open {pages}")
 
 
 @nox.session(python=PYTHON)

@@ -452,6 +452,10 @@ def setup(app: Sphinx) -> ExtensionMetadata:
     app.add_config_value("language_names", {}, "html", types=[dict])
     app.connect("html-page-context", _add_language_links)
     app.add_config_value("language_settings", {}, "env", types=[dict])
+    # The text of the site's 404 page in each language (site_files.py), where
+    # {home} stands for the link to the language's first page.
+    app.add_config_value("not_found_title", "", "html", types=[str])
+    app.add_config_value("not_found_text", "", "html", types=[str])
     # Every extension has registered its values by now (in its setup); this
     # runs before their own config-inited handlers (priority 500) read them.
     app.connect("config-inited", _apply_language_settings, priority=100)

@@ -14,6 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from site_files import languages_and_titles
 
 from noxfile import sphinx_command, translation_commands
 
@@ -42,7 +43,10 @@ $$y = x^2$$
 """
 # Warnings name a catalog as it is pasted from the root of the repository;
 # the scratch pages' root is the test's folder.
-CATALOG = "docs/locale/zh_CN/LC_MESSAGES/index.po"
+# The scratch pages are translated into the book's own second language.
+TRANSLATED = list(languages_and_titles()[0])[1]
+CATALOGS = f"locale/{TRANSLATED}/LC_MESSAGES"
+CATALOG = f"docs/{CATALOGS}/index.po"
 
 
 def run(command: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -80,7 +84,7 @@ def catalog(entries: str) -> str:
         'msgid ""\n'
         'msgstr ""\n'
         '"Content-Type: text/plain; charset=utf-8\\n"\n'
-        '"Language: zh_CN\\n"\n\n' + entries
+        f'"Language: {TRANSLATED}\\n"\n\n' + entries
     )
 
 
@@ -140,13 +144,13 @@ BODY_TRANSLATED = BODY + 'msgstr "梯度反向流动。"\n\n'
 
 def test_a_complete_translation_builds(source, tmp_path):
     write(source / "index.md", PROSE_PAGE)
-    write(source / "locale/zh_CN/LC_MESSAGES/index.po", catalog(TITLE + BODY_TRANSLATED))
-    result = build(source, tmp_path, language="zh_CN")
+    write(source / CATALOGS / "index.po", catalog(TITLE + BODY_TRANSLATED))
+    result = build(source, tmp_path, language=TRANSLATED)
     assert result.returncode == 0, result.stderr
-    assert "梯度反向流动。" in (tmp_path / "_build/html/zh_CN/index.html").read_text()
+    assert "梯度反向流动。" in (tmp_path / "_build/html" / TRANSLATED / "index.html").read_text()
 
 
-BEHIND = "the zh_CN catalogs are behind the English pages. Run `nox -s translations`"
+BEHIND = f"the {TRANSLATED} catalogs are behind the English pages. Run `nox -s translations`"
 
 
 @pytest.mark.parametrize(
@@ -215,8 +219,8 @@ def test_an_incomplete_translation_fails_with_one_instruction(
     source, tmp_path, entries, complaints
 ):
     write(source / "index.md", PROSE_PAGE)
-    write(source / "locale/zh_CN/LC_MESSAGES/index.po", catalog(entries))
-    result = build(source, tmp_path, language="zh_CN")
+    write(source / CATALOGS / "index.po", catalog(entries))
+    result = build(source, tmp_path, language=TRANSLATED)
     assert result.returncode != 0
     [warning] = warnings(result)
     for complaint in complaints:
@@ -227,8 +231,8 @@ def test_an_incomplete_translation_fails_with_one_instruction(
 
 def test_a_page_without_a_catalog_fails_the_chinese_build(source, tmp_path):
     write(source / "index.md", PROSE_PAGE)
-    write(source / "locale/zh_CN/LC_MESSAGES/other.po", catalog(""))
-    result = build(source, tmp_path, language="zh_CN")
+    write(source / CATALOGS / "other.po", catalog(""))
+    result = build(source, tmp_path, language=TRANSLATED)
     assert result.returncode != 0
     [warning] = warnings(result)
     assert BEHIND in warning
@@ -239,9 +243,9 @@ def test_catalogs_behind_are_reported_once_and_first(source, tmp_path):
     write(source / "index.md", PROSE_PAGE.replace(":hidden:", ":hidden:\n\nother\nthird"))
     write(source / "other.md", "# Other\n\nA new sentence.\n")
     write(source / "third.md", "# Third\n\nA third sentence.\n")
-    write(source / "locale/zh_CN/LC_MESSAGES/index.po", catalog(TITLE + BODY + 'msgstr ""\n'))
-    write(source / "locale/zh_CN/LC_MESSAGES/other.po", catalog('msgid "Other"\nmsgstr "其他"\n'))
-    result = build(source, tmp_path, language="zh_CN")
+    write(source / CATALOGS / "index.po", catalog(TITLE + BODY + 'msgstr ""\n'))
+    write(source / CATALOGS / "other.po", catalog('msgid "Other"\nmsgstr "其他"\n'))
+    result = build(source, tmp_path, language=TRANSLATED)
     assert result.returncode != 0
     found = warnings(result)
     assert len(found) == 2
@@ -257,8 +261,8 @@ def test_long_messages_that_begin_alike_are_told_apart(source, tmp_path):
     )
     first, second = opening + "one step at a time.", opening + "from the output to the leaves."
     write(source / "index.md", f"# A page\n\n{first}\n\n{second}\n")
-    write(source / "locale/zh_CN/LC_MESSAGES/index.po", catalog(HEADING))
-    result = build(source, tmp_path, language="zh_CN")
+    write(source / CATALOGS / "index.po", catalog(HEADING))
+    result = build(source, tmp_path, language=TRANSLATED)
     [warning] = warnings(result)
     new = re.search(r"new: (.*)", warning)
     assert new is not None
@@ -274,11 +278,11 @@ PAGES = "abcdef"
 
 def _book_of_pages(source: Path) -> None:
     write(source / "index.md", "# Pages\n\n```{toctree}\n" + "\n".join(PAGES) + "\n```\n")
-    write(source / "locale/zh_CN/LC_MESSAGES/index.po", catalog('msgid "Pages"\nmsgstr "各页"\n'))
+    write(source / CATALOGS / "index.po", catalog('msgid "Pages"\nmsgstr "各页"\n'))
     for page in PAGES:
         write(source / f"{page}.md", f"# Page {page}\n\nThe text of page {page}.\n")
         write(
-            source / f"locale/zh_CN/LC_MESSAGES/{page}.po",
+            source / CATALOGS / f"{page}.po",
             catalog(
                 f'msgid "Page {page}"\nmsgstr "第 {page} 页"\n\n'
                 f'msgid "The text of page {page}."\nmsgstr "第 {page} 页的正文。"\n'
@@ -295,9 +299,9 @@ def _doctree_times(tmp_path: Path, language: str) -> dict[str, int]:
     ("language", "broken", "fixed", "complaint"),
     [
         pytest.param(
-            "zh_CN",
-            ("locale/zh_CN/LC_MESSAGES/c.po", "第 c 页的正文。", ""),
-            ("locale/zh_CN/LC_MESSAGES/c.po", 'c."\nmsgstr ""', 'c."\nmsgstr "第 c 页的正文。"'),
+            TRANSLATED,
+            (f"{CATALOGS}/c.po", "第 c 页的正文。", ""),
+            (f"{CATALOGS}/c.po", 'c."\nmsgstr ""', 'c."\nmsgstr "第 c 页的正文。"'),
             "1 untranslated message",
             id="untranslated-message",
         ),
@@ -341,8 +345,8 @@ def translate(tmp_path: Path, source: Path) -> subprocess.CompletedProcess[str]:
 
 def test_the_translation_loop_says_what_to_do_at_each_step(source, tmp_path):
     write(source / "index.md", PROSE_PAGE)
-    (source / "locale/zh_CN/LC_MESSAGES").mkdir(parents=True)
-    [warning] = warnings(build(source, tmp_path, language="zh_CN"))
+    (source / CATALOGS).mkdir(parents=True)
+    [warning] = warnings(build(source, tmp_path, language=TRANSLATED))
     assert BEHIND in warning
     assert f"{CATALOG} does not exist yet" in warning
 
@@ -350,7 +354,7 @@ def test_the_translation_loop_says_what_to_do_at_each_step(source, tmp_path):
     assert result.returncode == 0, result.stderr
     assert f"Created {CATALOG}" in result.stdout
     assert f"  {CATALOG}: 3 untranslated" in result.stdout
-    created = (source / "locale/zh_CN/LC_MESSAGES/index.po").read_text()
+    created = (source / CATALOGS / "index.po").read_text()
     assert created.startswith(
         '# Chinese translation of the page "index" of autograd-guide.\n'
         "# Copyright (C) 2026, The autograd-guide authors\n"
@@ -362,7 +366,7 @@ def test_the_translation_loop_says_what_to_do_at_each_step(source, tmp_path):
         '"Project-Id-Version: autograd-guide \\n"',
         '"Report-Msgid-Bugs-To: \\n"',
         '"Last-Translator: The autograd-guide authors\\n"',
-        '"Language: zh_CN\\n"',
+        f'"Language: {TRANSLATED}\\n"',
         '"Language-Team: Chinese (Simplified)\\n"',
         '"Plural-Forms: nplurals=1; plural=0;\\n"',
     ):
@@ -378,11 +382,11 @@ def test_the_translation_loop_says_what_to_do_at_each_step(source, tmp_path):
     translated = translated.replace(
         'msgid "y = x^2"\nmsgstr ""', 'msgid "y = x^2"\nmsgstr "y = x^2"'
     )
-    (source / "locale/zh_CN/LC_MESSAGES/index.po").write_text(translated)
-    assert build(source, tmp_path, language="zh_CN").returncode == 0
+    (source / CATALOGS / "index.po").write_text(translated)
+    assert build(source, tmp_path, language=TRANSLATED).returncode == 0
 
     write(source / "index.md", PROSE_PAGE.replace("flow backwards", "flow back to the leaves"))
-    result = build(source, tmp_path, language="zh_CN")
+    result = build(source, tmp_path, language=TRANSLATED)
     [warning] = warnings(result)
     assert BEHIND in warning
     assert 'changed: "Gradients flow [backwards. → back to the leaves.]"' in warning
@@ -390,7 +394,7 @@ def test_the_translation_loop_says_what_to_do_at_each_step(source, tmp_path):
     result = translate(tmp_path, source)
     assert f"Updated {CATALOG}" in result.stdout
     assert f"  {CATALOG}: 1 fuzzy" in result.stdout
-    updated = (source / "locale/zh_CN/LC_MESSAGES/index.po").read_text()
+    updated = (source / CATALOGS / "index.po").read_text()
     assert (
         "#, fuzzy\n"
         '#| msgid "Gradients flow backwards."\n'
@@ -398,22 +402,24 @@ def test_the_translation_loop_says_what_to_do_at_each_step(source, tmp_path):
         'msgstr "梯度反向流动。"\n'
     ) in updated
     assert "Project-Id-Version" in updated
-    result = build(source, tmp_path, language="zh_CN")
+    result = build(source, tmp_path, language=TRANSLATED)
     [warning] = warnings(result)
     assert "1 fuzzy message" in warning
     assert '"Gradients flow [backwards. → back to the leaves.]"' in warning
 
     result = translate(tmp_path, source)
     assert "Every catalog already has the messages of its page." in result.stdout
-    assert (source / "locale/zh_CN/LC_MESSAGES/index.po").read_text() == updated
+    assert (source / CATALOGS / "index.po").read_text() == updated
 
-    (source / "locale/zh_CN/LC_MESSAGES/index.po").write_text(
+    (source / CATALOGS / "index.po").write_text(
         updated.replace('#, fuzzy\n#| msgid "Gradients flow backwards."\n', "").replace(
             "梯度反向流动。", "梯度流回叶子节点。"
         )
     )
-    result = build(source, tmp_path, language="zh_CN")
+    result = build(source, tmp_path, language=TRANSLATED)
     assert result.returncode == 0, result.stderr
-    assert "梯度流回叶子节点。" in (tmp_path / "_build/html/zh_CN/index.html").read_text()
+    assert (
+        "梯度流回叶子节点。" in (tmp_path / "_build/html" / TRANSLATED / "index.html").read_text()
+    )
     result = translate(tmp_path, source)
     assert "Nothing is left to translate" in result.stdout

@@ -18,18 +18,18 @@ from xml.etree import ElementTree
 
 import pytest
 import torch
+from book_languages import hreflang
 from bs4 import BeautifulSoup
+from site_address import UTILITY_PAGES, base_url, page_url
+from site_files import book_config
 
 import autograd_guide
+from noxfile import sphinx_command
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_build" / "html"
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "sphinxext"))
-
-from publishing import UTILITY_PAGES, base_url, page_url  # noqa: E402
-
-from noxfile import LANGUAGES, sphinx_command  # noqa: E402
+CONFIG = book_config()
+LANGUAGES = tuple(CONFIG.language_names)
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -66,7 +66,7 @@ def test_not_found_page_links_from_the_site_root():
     document = soup(SITE / "404.html")
     root_path = urlsplit(base_url()).path
     hrefs = [link["href"] for link in document.select("a")]
-    assert hrefs == [f"{root_path}en/index.html", f"{root_path}zh_CN/index.html"]
+    assert hrefs == [f"{root_path}{language}/index.html" for language in LANGUAGES]
     assert not document.select("link[rel=stylesheet], script[src], img")
 
 
@@ -95,8 +95,7 @@ def test_sitemap_lists_every_page_with_its_alternates():
             link.get("hreflang"): link.get("href") for link in entry.findall(f"{XHTML}link")
         }
         assert alternates == {
-            "en": page_url("en", name.removesuffix(".html")),
-            "zh-CN": page_url("zh_CN", name.removesuffix(".html")),
+            **{hreflang(other): page_url(other, name.removesuffix(".html")) for other in LANGUAGES},
             "x-default": base_url(),
         }, language
 
@@ -111,8 +110,7 @@ def test_pages_carry_canonical_alternates_and_open_graph(language):
             link["hreflang"]: link["href"] for link in head.select("link[rel=alternate][hreflang]")
         }
         assert alternates == {
-            "en": page_url("en", name),
-            "zh-CN": page_url("zh_CN", name),
+            **{hreflang(other): page_url(other, name) for other in LANGUAGES},
             "x-default": base_url(),
         }
         properties = {
@@ -120,7 +118,8 @@ def test_pages_carry_canonical_alternates_and_open_graph(language):
         }
         assert properties["og:url"] == page_url(language, name)
         assert properties["og:title"] == head.title.get_text().rsplit(" \u2014 ", 1)[0]
-        assert properties["og:locale"] == {"en": "en_US", "zh_CN": "zh_CN"}[language]
+        locale = CONFIG.language_settings[language]["open_graph_locale"]
+        assert properties["og:locale"] == locale
         assert len(properties["og:description"]) > 20, page
 
 
@@ -187,7 +186,7 @@ def _build_site(root: Path) -> None:
         command = sphinx_command("html", language, root=root)
         subprocess.run(command, cwd=root, check=True, capture_output=True, env=environment)
     subprocess.run(
-        [sys.executable, str(root / "sphinxext" / "publishing.py"), str(root / "_build" / "html")],
+        [sys.executable, str(root / "sphinxext" / "site_files.py"), str(root / "_build" / "html")],
         cwd=root,
         check=True,
         capture_output=True,

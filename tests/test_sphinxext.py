@@ -37,10 +37,14 @@ from light_pages import (
 )
 from mathml import latex_to_mathml
 from notebook_downloads import _with_outputs, translate_markdown
+from site_files import languages_and_titles
 
 import autograd_guide
 
 ROOT = Path(__file__).resolve().parent.parent
+# The book's languages as conf.py names them.
+NAMES = languages_and_titles()[0]
+ENGLISH, CHINESE = NAMES
 
 
 @pytest.fixture
@@ -108,12 +112,10 @@ def test_latex_that_cannot_be_converted_is_refused(latex):
 
 
 def test_language_switch_links_climb_to_the_other_language():
-    assert counterpart_links("guide/hooks", "zh_CN", {"en": "English", "zh_CN": "中文"}) == [
-        {"href": "../../en/guide/hooks.html", "name": "English", "hreflang": "en"}
+    assert counterpart_links("guide/hooks", CHINESE, NAMES) == [
+        {"href": f"../../{ENGLISH}/guide/hooks.html", "name": NAMES[ENGLISH], "hreflang": ENGLISH}
     ]
-    assert counterpart_links("index", "en", {"en": "English", "zh_CN": "中文"})[0]["href"] == (
-        "../zh_CN/index.html"
-    )
+    assert counterpart_links("index", ENGLISH, NAMES)[0]["href"] == f"../{CHINESE}/index.html"
 
 
 def test_messages_that_begin_alike_are_shown_apart():
@@ -148,10 +150,12 @@ def _template(*messages: str) -> Catalog:
 
 
 def test_a_new_catalog_carries_the_projects_header(tmp_path):
-    catalog = new_catalog(_template("Hooks"), "guide/hooks", "zh_CN", PROJECT)
+    catalog = new_catalog(_template("Hooks"), "guide/hooks", CHINESE, PROJECT)
     write_catalog(tmp_path / "hooks.po", catalog)
     written = (tmp_path / "hooks.po").read_text(encoding="utf-8")
-    existing = (ROOT / "docs/locale/zh_CN/LC_MESSAGES/guide/hooks.po").read_text(encoding="utf-8")
+    existing = (ROOT / "docs/locale" / CHINESE / "LC_MESSAGES/guide/hooks.po").read_text(
+        encoding="utf-8"
+    )
 
     def header(text: str) -> list[str]:
         lines = text.split("\n\n")[0].splitlines()
@@ -162,13 +166,13 @@ def test_a_new_catalog_carries_the_projects_header(tmp_path):
 
 def test_a_fuzzy_message_keeps_the_english_it_was_translated_from(tmp_path):
     pot, po = tmp_path / "page.pot", tmp_path / "page.po"
-    catalog = new_catalog(_template("Old text.", "Multi\nline"), "page", "zh_CN", PROJECT)
+    catalog = new_catalog(_template("Old text.", "Multi\nline"), "page", CHINESE, PROJECT)
     catalog["Old text."].string = "旧文本。"
     catalog["Multi\nline"].string = "多\n行"
     write_catalog(po, catalog)
     for step, english in enumerate(["New text.", "Newer text."]):
         write_catalog(pot, _template(english, "Multi\nlines"))
-        assert update_catalog(pot, po, "page", "zh_CN", PROJECT).fuzzy == 2
+        assert update_catalog(pot, po, "page", CHINESE, PROJECT).fuzzy == 2
         updated = read_catalog(po)
         assert updated[english].fuzzy
         # The English the translation was written for, not the one in between.
@@ -182,9 +186,9 @@ def test_a_fuzzy_message_keeps_the_english_it_was_translated_from(tmp_path):
 def test_a_catalog_whose_messages_did_not_change_is_not_written(tmp_path):
     pot, po = tmp_path / "page.pot", tmp_path / "page.po"
     write_catalog(pot, _template("Text."))
-    assert update_catalog(pot, po, "page", "zh_CN", PROJECT).status == "created"
+    assert update_catalog(pot, po, "page", CHINESE, PROJECT).status == "created"
     before = po.read_bytes()
-    assert update_catalog(pot, po, "page", "zh_CN", PROJECT).status == "unchanged"
+    assert update_catalog(pot, po, "page", CHINESE, PROJECT).status == "unchanged"
     assert po.read_bytes() == before
 
 
@@ -239,7 +243,7 @@ def test_icons_drawn_by_the_stylesheet_itself_are_kept():
 
 
 def test_markdown_cells_are_translated_block_by_block():
-    catalog = Catalog(locale="zh_CN")
+    catalog = Catalog(locale=CHINESE)
     catalog.add("Detaching", "分离")
     catalog.add("A paragraph that spans two lines.", "跨两行的段落。")
     catalog.add("first item", "第一项")
