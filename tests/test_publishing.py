@@ -182,16 +182,16 @@ def _build_site(root: Path) -> None:
     environment = {**os.environ, "PYTHONPATH": str(root)}
     # The real build does not set it; a date stamp in a page must not pass unseen.
     environment.pop("SOURCE_DATE_EPOCH", None)
+    commands = []
     for language in LANGUAGES:
-        command = sphinx_command("html", language, root=root)
-        subprocess.run(command, cwd=root, check=True, capture_output=True, env=environment)
-    subprocess.run(
-        [sys.executable, str(root / "sphinxext" / "site_files.py"), str(root / "_build" / "html")],
-        cwd=root,
-        check=True,
-        capture_output=True,
-        env=environment,
-    )
+        commands.append(sphinx_command("html", language, root=root))
+    site = str(root / "_build" / "html")
+    commands.append([sys.executable, str(root / "sphinxext" / "site_files.py"), site])
+    for command in commands:
+        result = subprocess.run(
+            command, cwd=root, capture_output=True, text=True, env=environment, check=False
+        )
+        assert result.returncode == 0, result.stderr[-3000:]
 
 
 def _differences(left: Path, right: Path) -> list[str]:
