@@ -40,6 +40,10 @@ language_settings = {
         ),
         "notebook_figure_label": "Figure:",
         "book_pdf_tooltip": "Download the whole book as a PDF",
+        "not_found_title": "Page not found",
+        "not_found_text": (
+            "This page does not exist. It may have moved; start again from the\n{home}."
+        ),
     },
     "zh_CN": {
         "html_title": "PyTorch 自动微分指南",
@@ -54,12 +58,14 @@ language_settings = {
         "notebook_install_note": (
             "**开始之前**：本笔记本就是网页 <{url}> 上的一章。"
             "其中的代码用到本书配套的辅助函数小软件包`{package}`："
-            "下一个代码单元会在这个软件包缺失时安装 {version} 版，"
+            "下一个单元格会在这个软件包缺失时安装 {version} 版，"
             "也就是构建本书所用的版本；如果已经安装，它什么也不做。"
             "这里保存的输出是用 PyTorch {torch} 算出的，换用其他版本时，个别输出可能不同。"
         ),
         "notebook_figure_label": "图：",
         "book_pdf_tooltip": "下载全书的 PDF 文件",
+        "not_found_title": "页面不存在",
+        "not_found_text": "你要找的页面不存在，可能已经移动了位置。请从{home}的首页重新开始。",
     },
 }
 # The book's languages, each named in itself as the language switch and the
@@ -68,6 +74,7 @@ language_names = {"en": "English", "zh_CN": "中文"}
 
 extensions = [
     "myst_nb",
+    "cell_errors",
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.doctest",
@@ -81,7 +88,8 @@ extensions = [
     "figure_alt",
     "light_pages",
     "accessible_theme",
-    "publishing",
+    "page_metadata",
+    "stable_rebuilds",
     "package_version",
     "notebook_downloads",
     "book_pdf",
@@ -111,13 +119,13 @@ gettext_uuid = False
 nb_execution_mode = "cache"
 # The package the pages import, and its distribution name.
 executed_package = ("autograd_guide", "autograd-guide")
-# A cell that raises gives a warning that names the page and shows the cell
-# and its error, and the build (run with -W) fails; cells whose point is the
-# error carry the raises-exception tag. Raising at once would stop sooner, but
-# when pages are read in parallel Sphinx then drops what the page logged, the
-# cell's error with it, and names only the page.
+# A cell that raises gives a warning at its line of the page that shows the
+# cell and its error (sphinxext/cell_errors.py), and the build (run with -W)
+# fails; cells whose point is the error carry the raises-exception tag.
+# Raising at once would stop sooner, but when pages are read in parallel
+# Sphinx then drops what the page logged, the cell's error with it, and names
+# only the page.
 nb_execution_raise_on_error = False
-nb_execution_show_tb = True
 nb_execution_timeout = 300
 nb_merge_streams = True
 

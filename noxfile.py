@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import runpy
 import shlex
 import shutil
 from pathlib import Path
@@ -34,8 +33,6 @@ ROOT = Path(__file__).resolve().parent
 BUILD = ROOT / "_build"
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
 PYTHON = "3.11"
-# The book's languages, as conf.py lists them.
-LANGUAGES = tuple(runpy.run_path(str(ROOT / "conf.py"))["language_names"])
 # For builds that need the pages' text but not their outputs. The glued
 # versions on the landing page are then missing, which is expected.
 WITHOUT_EXECUTION = (
@@ -44,22 +41,82 @@ WITHOUT_EXECUTION = (
 )
 
 
+# Each environment is locked: every package it holds, at the version pip
+# resolved when `nox -s lock` last ran, in locks/<name>.txt. Sessions install
+# their groups with that file as pip constraints, so a fresh clone next year
+# gets the same packages as today. The keys are the groups a session installs.
+LOCKS = ROOT / "locks"
+LOCKED_ENVIRONMENTS = {
+    "docs": ("docs",),
+    "tests": ("docs", "test"),
+    "browser": ("browser",),
+    "lint": ("lint",),
+    "bench": ("bench",),
+    "pdf": ("pdf",),
+    "dist": ("dist",),
+    "takeaway": ("takeaway",),
+}
+# The environments that do not install the package (install(..., package=False)).
+WITHOUT_PACKAGE = {"browser", "dist", "takeaway"}
+# The line of a lock that records what it was resolved from.
+LOCK_INPUT_LINE = "# resolved from pyproject.toml requirements with sha256 "
+
+
+def lock_requirements(name: str) -> list[str]:
+    """Return what the environment ``name`` is resolved from.
+
+    Its dependency groups and, unless it does not install the package, the
+    package's own requirements.
+    """
+    groups = LOCKED_ENVIRONMENTS[name]
+    requirements = list(nox.project.dependency_groups(PYPROJECT, *groups))
+    if name not in WITHOUT_PACKAGE:
+        requirements += PYPROJECT["project"]["dependencies"]
+    return requirements
+
+
+def lock_digest(name: str) -> str:
+    """Return the digest of :func:`lock_requirements`, which the lock records."""
+    return hashlib.sha256(json.dumps(lock_requirements(name)).encode()).hexdigest()
+
+
+def lock_drift() -> list[str]:
+    """Return, for each lock that does not match pyproject.toml, what is wrong and what to run."""
+    problems = []
+    for name in LOCKED_ENVIRONMENTS:
+        path = LOCKS / f"{name}.txt"
+        if not path.is_file():
+            problems.append(f"{path.relative_to(ROOT)} is missing; run `nox -s lock`")
+        elif LOCK_INPUT_LINE + lock_digest(name) not in path.read_text(encoding="utf-8"):
+            problems.append(
+                f"{path.relative_to(ROOT)} was resolved from other requirements than "
+                "pyproject.toml now lists; run `nox -s lock`"
+            )
+    return problems
+
+
 def install(session: nox.Session, *groups: str, package: bool = True) -> None:
     """Install the named dependency groups and, unless told not to, the package itself.
 
     The package requires torch; installed without the pinned CPU build beside
-    it, pip would fetch the newest torch, a multi-gigabyte CUDA build.
+    it, pip would fetch the newest torch, a multi-gigabyte CUDA build. The
+    environment's lock (see ``LOCKED_ENVIRONMENTS``) constrains every package
+    pip installs to its locked version.
 
     pip takes about ten seconds to find that nothing needs installing, so the
     environment keeps a stamp of what was installed into it: the
-    requirements and the package's metadata (its requirements and entry
-    points; its code is installed editable). While they are unchanged,
+    requirements, the lock and the package's metadata (its requirements and
+    entry points; its code is installed editable). While they are unchanged,
     nothing is installed. A new environment has no stamp.
     """
+    [name] = [name for name, locked in LOCKED_ENVIRONMENTS.items() if set(locked) == set(groups)]
+    lock = LOCKS / f"{name}.txt"
     requirements = nox.project.dependency_groups(PYPROJECT, *groups)
-    command = [*requirements, *(["-e", "."] if package else [])]
+    command = [*requirements, *(["-e", "."] if package else []), f"--constraint={lock}"]
     metadata = {"build-system": PYPROJECT["build-system"], "project": PYPROJECT["project"]}
-    wanted = hashlib.sha256(json.dumps([command, metadata], sort_keys=True).encode()).hexdigest()
+    constraints = lock.read_text(encoding="utf-8") if lock.is_file() else ""
+    stamped = json.dumps([command, metadata, constraints], sort_keys=True)
+    wanted = hashlib.sha256(stamped.encode()).hexdigest()
     location = getattr(session.virtualenv, "location", None)
     stamp = Path(location, "installed-requirements.sha256") if location else None
     if stamp is not None and stamp.is_file() and stamp.read_text(encoding="ascii") == wanted:
@@ -151,6 +208,11 @@ def build_inputs_digest(session: nox.Session, options: list[str]) -> str:
 def docs(session: nox.Session) -> None:
     """Build the HTML book in English and Chinese into _build/html/<language>/."""
     install(session, "docs")
+    # conf.py names the languages; Sphinx reads it in the build's environment.
+    listed = session.run("python", "sphinxext/site_files.py", "--languages", silent=True)
+    if listed is None:  # nothing ran (--install-only)
+        return
+    languages = listed.split()
     # Extra sphinx-build options come from SPHINXOPTS, as with Sphinx's own
     # Makefile, not from posargs: `nox -s tests -- -k name` also runs this
     # session, first, with the same posargs.
@@ -160,19 +222,19 @@ def docs(session: nox.Session) -> None:
     # after seconds of starting up twice: the session says so at once.
     stamp = BUILD / "html-inputs.sha256"
     inputs = build_inputs_digest(session, options)
-    built = all((BUILD / "html" / language / "index.html").is_file() for language in LANGUAGES)
+    built = all((BUILD / "html" / language / "index.html").is_file() for language in languages)
     forced = any(option in FULL_REBUILD for option in options)
     if built and not forced and stamp.is_file() and stamp.read_text(encoding="ascii") == inputs:
         session.log(f"Nothing has changed since the last build: the book is in {BUILD / 'html'}")
         return
     stamp.unlink(missing_ok=True)
-    for language in LANGUAGES:
+    for language in languages:
         sphinx_build(session, "html", language, *options)
     # Quiet unless it fails: a build that changed nothing prints nothing.
-    published = session.run("python", "sphinxext/publishing.py", str(BUILD / "html"), silent=True)
-    if published is not None:  # None: nothing ran (--install-only)
-        stamp.write_text(inputs, encoding="ascii")
-    session.log(f"The book is in {BUILD / 'html'}: open en/index.html or zh_CN/index.html")
+    session.run("python", "sphinxext/site_files.py", str(BUILD / "html"), silent=True)
+    stamp.write_text(inputs, encoding="ascii")
+    pages = " or ".join(f"{language}/index.html" for language in languages)
+    session.log(f"The book is in {BUILD / 'html'}: open {pages}")
 
 
 @nox.session(python=PYTHON)
@@ -221,6 +283,9 @@ def browser(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """Check style with ruff and types with mypy."""
     install(session, "lint")
+    drift = lock_drift()
+    if drift:
+        session.error("\n".join(drift))
     session.run("ruff", "check", ".")
     session.run(
         "check-jsonschema",
@@ -249,8 +314,11 @@ def dist(session: nox.Session) -> None:
 def pdf(session: nox.Session) -> None:
     """Print the whole book of each language to _build/pdf/ with Chromium (run it before docs)."""
     install(session, "pdf")
+    listed = session.run("python", "sphinxext/site_files.py", "--languages", silent=True)
+    if listed is None:  # nothing ran (--install-only)
+        return
     # The single-page book: every page in reading order, links within it.
-    for language in LANGUAGES:
+    for language in listed.split():
         sphinx_build(session, "singlehtml", language)
     session.run("python", "sphinxext/print_pdf.py", str(BUILD / "singlehtml"), str(PDF))
     session.log("nox -s docs now links the PDFs from the site and copies them into it")
@@ -318,3 +386,34 @@ def translations(session: nox.Session) -> None:
     install(session, "docs")
     for command in translation_commands():
         session.run(*command)
+
+
+@nox.session(python=PYTHON)
+def lock(session: nox.Session) -> None:
+    """Resolve each environment's whole set of packages into locks/<environment>.txt."""
+    # pip-tools resolves with this machine's pip and its indexes, which is
+    # where torch's CPU build comes from; it keeps the versions already locked
+    # unless pyproject.toml asks for others (`nox -s lock -- --upgrade` takes
+    # the newest allowed).
+    session.install("pip-tools==7.6.2")
+    inputs = BUILD / "lock"
+    inputs.mkdir(parents=True, exist_ok=True)
+    for name in LOCKED_ENVIRONMENTS:
+        source = inputs / f"{name}.in"
+        source.write_text("\n".join(lock_requirements(name)) + "\n", encoding="utf-8")
+        output = LOCKS / f"{name}.txt"
+        session.run(
+            "pip-compile",
+            "--quiet",
+            "--strip-extras",
+            "--allow-unsafe",  # setuptools too: torch needs it at run time
+            "--no-emit-index-url",  # where pip finds a package is the machine's business
+            "--no-emit-find-links",
+            "--no-emit-trusted-host",
+            f"--output-file={output.relative_to(ROOT)}",
+            *session.posargs,
+            str(source.relative_to(ROOT)),
+            env={"CUSTOM_COMPILE_COMMAND": "nox -s lock"},  # the command the header names
+        )
+        with output.open("a", encoding="utf-8") as lock_file:
+            lock_file.write(LOCK_INPUT_LINE + lock_digest(name) + "\n")

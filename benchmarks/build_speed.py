@@ -42,9 +42,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path[:0] = [str(ROOT), str(ROOT / "sphinxext")]
 
-from noxfile import LANGUAGES, sphinx_command  # noqa: E402
+from site_files import languages_and_titles  # noqa: E402
+
+from noxfile import sphinx_command  # noqa: E402
+
+# The book's languages, as conf.py names them: English, then the translation.
+LANGUAGES = tuple(languages_and_titles()[0])
 
 REPORT = ROOT / "_build" / "bench" / "build-speed.json"
 # myst-nb's line in the naive (verbose) build; the progress line of ours.
@@ -210,7 +215,7 @@ def main() -> None:
         measure("cold build", nox_docs(copy), pages)
         measure("no-op rebuild", nox_docs(copy), 0)
 
-        catalog = copy / "docs" / "locale" / "zh_CN" / "LC_MESSAGES" / f"{PAGE}.po"
+        catalog = copy / "docs" / "locale" / LANGUAGES[1] / "LC_MESSAGES" / f"{PAGE}.po"
         edit(copy / "docs" / f"{PAGE}.md", ENGLISH_BEFORE, ENGLISH_AFTER)
         edit(catalog, ENGLISH_BEFORE, ENGLISH_AFTER)
         measure("English prose edit", nox_docs(copy), 0)

@@ -17,6 +17,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 from sphinx.application import Sphinx
+from sphinx.util.typing import ExtensionMetadata
 
 
 def label_summaries(html: str, label: str) -> Markup:
@@ -55,7 +56,7 @@ def _label_content_toggles(app: Sphinx) -> None:
     app.add_js_file(None, body=toggle_label_script(app.config.content_toggle_label), priority=900)
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Label the sidebar's section toggles and the content toggles."""
     app.add_config_value("sidebar_toggle_label", "Show or hide the pages of this section", "html")
     app.add_config_value("content_toggle_label", "Show or hide", "html")

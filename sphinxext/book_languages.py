@@ -44,6 +44,7 @@ from sphinx.transforms import SphinxTransform
 from sphinx.util import logging
 from sphinx.util.i18n import docname_to_domain
 from sphinx.util.nodes import extract_messages
+from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
 
@@ -446,11 +447,15 @@ def _add_language_links(
     context["language_links"] = counterpart_links(pagename, app.config.language, names)
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the catalog check, the per-language settings and the language switch."""
     app.add_config_value("language_names", {}, "html", types=[dict])
     app.connect("html-page-context", _add_language_links)
     app.add_config_value("language_settings", {}, "env", types=[dict])
+    # The text of the site's 404 page in each language (site_files.py), where
+    # {home} stands for the link to the language's first page.
+    app.add_config_value("not_found_title", "", "html", types=[str])
+    app.add_config_value("not_found_text", "", "html", types=[str])
     # Every extension has registered its values by now (in its setup); this
     # runs before their own config-inited handlers (priority 500) read them.
     app.connect("config-inited", _apply_language_settings, priority=100)

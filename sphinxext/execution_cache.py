@@ -18,6 +18,10 @@ fingerprint too, as do the kernels' fork server (``kernel_server.py``, which
 names the modules imported before a notebook starts) and their environment
 (``book_kernels.py``, which it sets up).
 An explicit ``-D nb_execution_cache_path=...`` is respected.
+
+Run as a script in the build's environment, it prints the fingerprint of the
+book it lies in, so that CI can keep the cache of each fingerprint between
+runs.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import os
 import platform
 import re
 import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import metadata
@@ -37,10 +42,13 @@ from typing import Any
 from book_kernels import KERNEL_ENV
 from sphinx.application import Sphinx
 from sphinx.config import Config
+from sphinx.util.typing import ExtensionMetadata
 
 # The distributions whose versions decide what the pages print: the package's
 # own requirements are added to these, with everything they require in turn.
 KERNEL_DISTRIBUTIONS = ("ipykernel",)
+# The package the pages import and its distribution, unless conf.py says otherwise.
+EXECUTED_PACKAGE = ("autograd_guide", "autograd-guide")
 KERNEL_CONFIG = Path(__file__).parent / "kernel" / "ipython_kernel_config.py"
 # The files that decide how a kernel starts: its IPython configuration, and
 # the fork server, which names the modules imported before a notebook runs.
@@ -170,13 +178,19 @@ def _keep_executed_notebooks_private(app: Sphinx) -> None:
     )
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the cache location, the folder for executed notebooks and the kernels."""
     app.setup_extension("book_kernels")
-    app.add_config_value(
-        "executed_package", ("autograd_guide", "autograd-guide"), "env", types=[tuple]
-    )
+    app.add_config_value("executed_package", EXECUTED_PACKAGE, "env", types=[tuple])
     app.connect("config-inited", _use_cache)
     # After myst-nb's own handler (priority 500) has chosen its folder.
     app.connect("builder-inited", _keep_executed_notebooks_private, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
+
+
+if __name__ == "__main__":
+    root = Path(__file__).resolve().parent.parent
+    package, distribution = EXECUTED_PACKAGE
+    if sys.argv[1:]:
+        sys.exit(f"usage: python {sys.argv[0]} (prints the fingerprint of {root})")
+    print(environment_fingerprint(root / package, distribution))

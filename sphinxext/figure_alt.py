@@ -15,13 +15,12 @@ every image the cell shows, and the paragraph itself is dropped.
 
 from __future__ import annotations
 
-from typing import Any
-
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
+from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +71,7 @@ class ApplyFigureAlt(SphinxPostTransform):
             alt.parent.remove(alt)
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the directive, its node and the transform that applies it."""
     skip = (_skip, None)
     app.add_node(figure_alt, html=skip, latex=skip, text=skip, man=skip, texinfo=skip)

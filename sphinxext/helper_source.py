@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.util.docutils import SphinxDirective
+from sphinx.util.typing import ExtensionMetadata
 
 
 def source_without_docstring(obj: object) -> str:
@@ -64,7 +65,7 @@ class HelperSource(SphinxDirective):
         return [block]
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the ``helper-source`` directive."""
     app.add_directive("helper-source", HelperSource)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

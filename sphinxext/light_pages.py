@@ -45,6 +45,7 @@ from markupsafe import Markup
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.util import logging
+from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
 
@@ -397,7 +398,7 @@ def _chinese_search_without_a_second_dictionary(app: Sphinx, config: Config) -> 
     config.html_search_options = {**config.html_search_options, "dict": ""}
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the template filter and the font subsetting."""
 
     def add_filter(app: Sphinx) -> None:

@@ -19,11 +19,11 @@ parentheses with the formula before them.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util.typing import ExtensionMetadata
 
 # Punctuation that may not start a line: Chinese full-width marks, closing
 # brackets and quotes, and their Latin counterparts.
@@ -90,7 +90,7 @@ class KeepPunctuationTogether(SphinxPostTransform):
         keep_punctuation_together(self.document)
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the transform for the HTML builders."""
     app.add_post_transform(KeepPunctuationTogether)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -34,11 +34,12 @@ from docutils import nodes
 from execution_cache import opened_cache
 from notebook_markdown import CodeCell, MarkdownContext, notebook_items
 from package_version import install_command
-from publishing import page_url
+from site_address import page_url
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.locale import admonitionlabels
 from sphinx.util import logging
+from sphinx.util.typing import ExtensionMetadata
 
 logger = logging.getLogger(__name__)
 
@@ -262,7 +263,7 @@ def _link_notebook(
         )
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Write each page's notebook and link it from the download menu."""
     app.setup_extension("package_version")
     app.add_config_value("notebook_download_tooltip", "Download notebook", "html", types=[str])

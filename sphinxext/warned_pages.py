@@ -20,12 +20,12 @@ import json
 import logging
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
 from sphinx.environment import BuildEnvironment
 from sphinx.util.logging import NAMESPACE, get_node_location, is_suppressed_warning
+from sphinx.util.typing import ExtensionMetadata
 
 RECORD = "pages-with-warnings.json"
 
@@ -128,7 +128,7 @@ class _Build:
             record.unlink(missing_ok=True)
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
+def setup(app: Sphinx) -> ExtensionMetadata:
     """Record the pages that warn, and read them again in the next build."""
     build = _Build(app)
     app.connect("builder-inited", build.start)

@@ -10,16 +10,15 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from site_files import languages_and_titles
+
+from noxfile import sphinx_command, translation_commands
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from noxfile import sphinx_command, translation_commands  # noqa: E402
 
 NOTEBOOK_HEADER = """\
 ---
@@ -44,7 +43,10 @@ $$y = x^2$$
 """
 # Warnings name a catalog as it is pasted from the root of the repository;
 # the scratch pages' root is the test's folder.
-CATALOG = "docs/locale/zh_CN/LC_MESSAGES/index.po"
+# The scratch pages are translated into the book's own second language.
+TRANSLATED = list(languages_and_titles()[0])[1]
+CATALOGS = f"locale/{TRANSLATED}/LC_MESSAGES"
+CATALOG = f"docs/{CATALOGS}/index.po"
 
 
 def run(command: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
@@ -53,11 +55,14 @@ def run(command: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
-def build(source: Path, tmp_path: Path, language: str = "en") -> subprocess.CompletedProcess[str]:
+def build(
+    source: Path, tmp_path: Path, language: str = "en", *extra: str
+) -> subprocess.CompletedProcess[str]:
     command = sphinx_command(
         "html",
         language,
         f"--define=nb_execution_cache_path={tmp_path / 'jupyter_cache'}",
+        *extra,
         source=source,
         build=tmp_path / "_build",
     )
@@ -79,7 +84,7 @@ def catalog(entries: str) -> str:
         'msgid ""\n'
         'msgstr ""\n'
         '"Content-Type: text/plain; charset=utf-8\\n"\n'
-        '"Language: zh_CN\\n"\n\n' + entries
+        f'"Language: {TRANSLATED}\\n"\n\n' + entries
     )
 
 
@@ -88,16 +93,34 @@ def source(tmp_path: Path) -> Path:
     return tmp_path / "docs"
 
 
-def test_a_raising_cell_fails_the_build_and_names_the_page(source, tmp_path):
+RAISING_CELL = """\
+values = [1.0, 2.0]
+raise ValueError(f"no gradient for {len(values)} values")"""
+
+
+@pytest.mark.parametrize("jobs", [[], ["--jobs=1"]], ids=["parallel", "serial"])
+def test_a_raising_cell_fails_the_build_with_its_page_cell_and_error(source, tmp_path, jobs):
+    # nox builds with --jobs=auto; a serial build (--jobs=1, or a machine with
+    # one core) must say as much. Both report a warning of the page, as any
+    # Sphinx warning is reported, not a crash report in a temporary file.
     write(source / "index.md", PROSE_PAGE.replace(":hidden:", ":hidden:\n\nbroken"))
     write(
-        source / "broken.md", NOTEBOOK_HEADER + "# Broken\n\n```{code-cell} ipython3\n1 / 0\n```\n"
+        source / "broken.md",
+        NOTEBOOK_HEADER + f"# Broken\n\n```{{code-cell}} ipython3\n{RAISING_CELL}\n```\n",
     )
-    result = build(source, tmp_path)
+    result = build(source, tmp_path, "en", *jobs)
     assert result.returncode != 0
+    [warning] = warnings(result)
+    page = source / "broken.md"
+    line = page.read_text().splitlines().index(RAISING_CELL.splitlines()[0]) + 1
+    assert warning.startswith(f"{page}:{line}: WARNING: a cell raised an exception\n")
+    # The cell as on the page, then the exception and its message.
+    assert f"  cell:\n{textwrap.indent(RAISING_CELL, '    ')}\n" in warning
+    assert "  error:\n    ValueError: no gradient for 2 values" in warning
     log = result.stdout + result.stderr
-    assert "broken.md" in log
-    assert "ZeroDivisionError" in log
+    assert "parallel build error" not in log
+    assert "sphinx-err-" not in log
+    assert not (tmp_path / "_build/html/en/reports").exists()  # no report left to publish
 
 
 def test_a_cell_tagged_raises_exception_does_not_fail_the_build(source, tmp_path):
@@ -121,13 +144,13 @@ BODY_TRANSLATED = BODY + 'msgstr "梯度反向流动。"\n\n'
 
 def test_a_complete_translation_builds(source, tmp_path):
     write(source / "index.md", PROSE_PAGE)
-    write(source / "locale/zh_CN/LC_MESSAGES/index.po", catalog(TITLE + BODY_TRANSLATED))
-    result = build(source, tmp_path, language="zh_CN")
+    write(source / CATALOGS / "index.po", catalog(TITLE + BODY_TRANSLATED))
+    result = build(source, tmp_path, language=TRANSLATED)
     assert result.returncode == 0, result.stderr
-    assert "梯度反向流动。" in (tmp_path / "_build/html/zh_CN/index.html").read_text()
+    assert "梯度反向流动。" in (tmp_path / "_build/html" / TRANSLATED / "index.html").read_text()
 
 
-BEHIND = "the zh_CN catalogs are behind the English pages. Run `nox -s translations`"
+BEHIND = f"the {TRANSLATED} catalogs are behind the English pages. Run `nox -s translations`"
 
 
 @pytest.mark.parametrize(
@@ -196,8 +219,8 @@ def test_an_incomplete_translation_fails_with_one_instruction(
     source, tmp_path, entries, complaints
 ):
     write(source / "index.md", PROSE_PAGE)
-    write(source / "locale/zh_CN/LC_MESSAGES/index.po", catalog(entries))
-    result = build(source, tmp_path, language="zh_CN")
+    write(source / CATALOGS / "index.po", catalog(entries))
+    result = build(source, tmp_path, language=TRANSLATED)
     assert result.returncode != 0
     [warning] = warnings(result)
     for complaint in complaints:
@@ -208,8 +231,8 @@ def test_an_incomplete_translation_fails_with_one_instruction(
 
 def test_a_page_without_a_catalog_fails_the_chinese_build(source, tmp_path):
     write(source / "index.md", PROSE_PAGE)
-    write(source / "locale/zh_CN/LC_MESSAGES/other.po", catalog(""))
-    result = build(source, tmp_path, language="zh_CN")
+    write(source / CATALOGS / "other.po", catalog(""))
+    result = build(source, tmp_path, language=TRANSLATED)
     assert result.returncode != 0
     [warning] = warnings(result)
     assert BEHIND in warning
@@ -220,9 +243,9 @@ def test_catalogs_behind_are_reported_once_and_first(source, tmp_path):
     write(source / "index.md", PROSE_PAGE.replace(":hidden:", ":hidden:\n\nother\nthird"))
     write(source / "other.md", "# Other\n\nA new sentence.\n")
     write(source / "third.md", "# Third\n\nA third sentence.\n")
-    write(source / "locale/zh_CN/LC_MESSAGES/index.po", catalog(TITLE + BODY + 'msgstr ""\n'))
-    write(source / "locale/zh_CN/LC_MESSAGES/other.po", catalog('msgid "Other"\nmsgstr "其他"\n'))
-    result = build(source, tmp_path, language="zh_CN")
+    write(source / CATALOGS / "index.po", catalog(TITLE + BODY + 'msgstr ""\n'))
+    write(source / CATALOGS / "other.po", catalog('msgid "Other"\nmsgstr "其他"\n'))
+    result = build(source, tmp_path, language=TRANSLATED)
     assert result.returncode != 0
     found = warnings(result)
     assert len(found) == 2
@@ -238,8 +261,8 @@ def test_long_messages_that_begin_alike_are_told_apart(source, tmp_path):
     )
     first, second = opening + "one step at a time.", opening + "from the output to the leaves."
     write(source / "index.md", f"# A page\n\n{first}\n\n{second}\n")
-    write(source / "locale/zh_CN/LC_MESSAGES/index.po", catalog(HEADING))
-    result = build(source, tmp_path, language="zh_CN")
+    write(source / CATALOGS / "index.po", catalog(HEADING))
+    result = build(source, tmp_path, language=TRANSLATED)
     [warning] = warnings(result)
     new = re.search(r"new: (.*)", warning)
     assert new is not None
@@ -255,11 +278,11 @@ PAGES = "abcdef"
 
 def _book_of_pages(source: Path) -> None:
     write(source / "index.md", "# Pages\n\n```{toctree}\n" + "\n".join(PAGES) + "\n```\n")
-    write(source / "locale/zh_CN/LC_MESSAGES/index.po", catalog('msgid "Pages"\nmsgstr "各页"\n'))
+    write(source / CATALOGS / "index.po", catalog('msgid "Pages"\nmsgstr "各页"\n'))
     for page in PAGES:
         write(source / f"{page}.md", f"# Page {page}\n\nThe text of page {page}.\n")
         write(
-            source / f"locale/zh_CN/LC_MESSAGES/{page}.po",
+            source / CATALOGS / f"{page}.po",
             catalog(
                 f'msgid "Page {page}"\nmsgstr "第 {page} 页"\n\n'
                 f'msgid "The text of page {page}."\nmsgstr "第 {page} 页的正文。"\n'
@@ -276,9 +299,9 @@ def _doctree_times(tmp_path: Path, language: str) -> dict[str, int]:
     ("language", "broken", "fixed", "complaint"),
     [
         pytest.param(
-            "zh_CN",
-            ("locale/zh_CN/LC_MESSAGES/c.po", "第 c 页的正文。", ""),
-            ("locale/zh_CN/LC_MESSAGES/c.po", 'c."\nmsgstr ""', 'c."\nmsgstr "第 c 页的正文。"'),
+            TRANSLATED,
+            (f"{CATALOGS}/c.po", "第 c 页的正文。", ""),
+            (f"{CATALOGS}/c.po", 'c."\nmsgstr ""', 'c."\nmsgstr "第 c 页的正文。"'),
             "1 untranslated message",
             id="untranslated-message",
         ),
@@ -322,8 +345,8 @@ def translate(tmp_path: Path, source: Path) -> subprocess.CompletedProcess[str]:
 
 def test_the_translation_loop_says_what_to_do_at_each_step(source, tmp_path):
     write(source / "index.md", PROSE_PAGE)
-    (source / "locale/zh_CN/LC_MESSAGES").mkdir(parents=True)
-    [warning] = warnings(build(source, tmp_path, language="zh_CN"))
+    (source / CATALOGS).mkdir(parents=True)
+    [warning] = warnings(build(source, tmp_path, language=TRANSLATED))
     assert BEHIND in warning
     assert f"{CATALOG} does not exist yet" in warning
 
@@ -331,7 +354,7 @@ def test_the_translation_loop_says_what_to_do_at_each_step(source, tmp_path):
     assert result.returncode == 0, result.stderr
     assert f"Created {CATALOG}" in result.stdout
     assert f"  {CATALOG}: 3 untranslated" in result.stdout
-    created = (source / "locale/zh_CN/LC_MESSAGES/index.po").read_text()
+    created = (source / CATALOGS / "index.po").read_text()
     assert created.startswith(
         '# Chinese translation of the page "index" of autograd-guide.\n'
         "# Copyright (C) 2026, The autograd-guide authors\n"
@@ -343,7 +366,7 @@ def test_the_translation_loop_says_what_to_do_at_each_step(source, tmp_path):
         '"Project-Id-Version: autograd-guide \\n"',
         '"Report-Msgid-Bugs-To: \\n"',
         '"Last-Translator: The autograd-guide authors\\n"',
-        '"Language: zh_CN\\n"',
+        f'"Language: {TRANSLATED}\\n"',
         '"Language-Team: Chinese (Simplified)\\n"',
         '"Plural-Forms: nplurals=1; plural=0;\\n"',
     ):
@@ -359,11 +382,11 @@ def test_the_translation_loop_says_what_to_do_at_each_step(source, tmp_path):
     translated = translated.replace(
         'msgid "y = x^2"\nmsgstr ""', 'msgid "y = x^2"\nmsgstr "y = x^2"'
     )
-    (source / "locale/zh_CN/LC_MESSAGES/index.po").write_text(translated)
-    assert build(source, tmp_path, language="zh_CN").returncode == 0
+    (source / CATALOGS / "index.po").write_text(translated)
+    assert build(source, tmp_path, language=TRANSLATED).returncode == 0
 
     write(source / "index.md", PROSE_PAGE.replace("flow backwards", "flow back to the leaves"))
-    result = build(source, tmp_path, language="zh_CN")
+    result = build(source, tmp_path, language=TRANSLATED)
     [warning] = warnings(result)
     assert BEHIND in warning
     assert 'changed: "Gradients flow [backwards. → back to the leaves.]"' in warning
@@ -371,7 +394,7 @@ def test_the_translation_loop_says_what_to_do_at_each_step(source, tmp_path):
     result = translate(tmp_path, source)
     assert f"Updated {CATALOG}" in result.stdout
     assert f"  {CATALOG}: 1 fuzzy" in result.stdout
-    updated = (source / "locale/zh_CN/LC_MESSAGES/index.po").read_text()
+    updated = (source / CATALOGS / "index.po").read_text()
     assert (
         "#, fuzzy\n"
         '#| msgid "Gradients flow backwards."\n'
@@ -379,22 +402,24 @@ def test_the_translation_loop_says_what_to_do_at_each_step(source, tmp_path):
         'msgstr "梯度反向流动。"\n'
     ) in updated
     assert "Project-Id-Version" in updated
-    result = build(source, tmp_path, language="zh_CN")
+    result = build(source, tmp_path, language=TRANSLATED)
     [warning] = warnings(result)
     assert "1 fuzzy message" in warning
     assert '"Gradients flow [backwards. → back to the leaves.]"' in warning
 
     result = translate(tmp_path, source)
     assert "Every catalog already has the messages of its page." in result.stdout
-    assert (source / "locale/zh_CN/LC_MESSAGES/index.po").read_text() == updated
+    assert (source / CATALOGS / "index.po").read_text() == updated
 
-    (source / "locale/zh_CN/LC_MESSAGES/index.po").write_text(
+    (source / CATALOGS / "index.po").write_text(
         updated.replace('#, fuzzy\n#| msgid "Gradients flow backwards."\n', "").replace(
             "梯度反向流动。", "梯度流回叶子节点。"
         )
     )
-    result = build(source, tmp_path, language="zh_CN")
+    result = build(source, tmp_path, language=TRANSLATED)
     assert result.returncode == 0, result.stderr
-    assert "梯度流回叶子节点。" in (tmp_path / "_build/html/zh_CN/index.html").read_text()
+    assert (
+        "梯度流回叶子节点。" in (tmp_path / "_build/html" / TRANSLATED / "index.html").read_text()
+    )
     result = translate(tmp_path, source)
     assert "Nothing is left to translate" in result.stdout

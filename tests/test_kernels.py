@@ -17,15 +17,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from book_kernels import fork_available, use_book_kernels
+from site_files import languages_and_titles
+
+from noxfile import sphinx_command
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "sphinxext"))
 
-from book_kernels import fork_available, use_book_kernels  # noqa: E402
-
-from noxfile import LANGUAGES, sphinx_command  # noqa: E402
-
+LANGUAGES = tuple(languages_and_titles()[0])
 needs_fork = pytest.mark.skipif(not fork_available(), reason="the fork server needs Linux")
 
 NOTEBOOK_HEADER = """\

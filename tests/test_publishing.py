@@ -9,6 +9,7 @@ from __future__ import annotations
 import filecmp
 import os
 import platform
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,18 +19,18 @@ from xml.etree import ElementTree
 import pytest
 import torch
 import yaml
+from book_languages import hreflang
 from bs4 import BeautifulSoup
+from site_address import UTILITY_PAGES, base_url, page_url
+from site_files import book_config
 
 import autograd_guide
+from noxfile import sphinx_command
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_build" / "html"
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "sphinxext"))
-
-from publishing import UTILITY_PAGES, base_url, page_url  # noqa: E402
-
-from noxfile import LANGUAGES, sphinx_command  # noqa: E402
+CONFIG = book_config()
+LANGUAGES = tuple(CONFIG.language_names)
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -66,7 +67,7 @@ def test_not_found_page_links_from_the_site_root():
     document = soup(SITE / "404.html")
     root_path = urlsplit(base_url()).path
     hrefs = [link["href"] for link in document.select("a")]
-    assert hrefs == [f"{root_path}en/index.html", f"{root_path}zh_CN/index.html"]
+    assert hrefs == [f"{root_path}{language}/index.html" for language in LANGUAGES]
     assert not document.select("link[rel=stylesheet], script[src], img")
 
 
@@ -95,8 +96,7 @@ def test_sitemap_lists_every_page_with_its_alternates():
             link.get("hreflang"): link.get("href") for link in entry.findall(f"{XHTML}link")
         }
         assert alternates == {
-            "en": page_url("en", name.removesuffix(".html")),
-            "zh-CN": page_url("zh_CN", name.removesuffix(".html")),
+            **{hreflang(other): page_url(other, name.removesuffix(".html")) for other in LANGUAGES},
             "x-default": base_url(),
         }, language
 
@@ -111,8 +111,7 @@ def test_pages_carry_canonical_alternates_and_open_graph(language):
             link["hreflang"]: link["href"] for link in head.select("link[rel=alternate][hreflang]")
         }
         assert alternates == {
-            "en": page_url("en", name),
-            "zh-CN": page_url("zh_CN", name),
+            **{hreflang(other): page_url(other, name) for other in LANGUAGES},
             "x-default": base_url(),
         }
         properties = {
@@ -120,7 +119,8 @@ def test_pages_carry_canonical_alternates_and_open_graph(language):
         }
         assert properties["og:url"] == page_url(language, name)
         assert properties["og:title"] == head.title.get_text().rsplit(" \u2014 ", 1)[0]
-        assert properties["og:locale"] == {"en": "en_US", "zh_CN": "zh_CN"}[language]
+        locale = CONFIG.language_settings[language]["open_graph_locale"]
+        assert properties["og:locale"] == locale
         assert len(properties["og:description"]) > 20, page
 
 
@@ -166,22 +166,33 @@ def test_landing_page_states_the_versions_that_executed_it(language):
     assert autograd_guide.__version__ in text
 
 
-def _build_site(build: Path) -> None:
-    environment = {**os.environ, "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0")}
+def _checkout(folder: Path) -> Path:
+    """Copy the files git tracks, as the working tree has them, to ``folder``."""
+    tracked = subprocess.run(
+        ["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True
+    ).stdout.decode()
+    for name in filter(None, tracked.split("\0")):
+        if (ROOT / name).is_file():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, folder / name)
+    return folder
+
+
+def _build_site(root: Path) -> None:
+    """Build the site in ``root`` as ``nox -s docs`` does, its kernels importing its package."""
+    environment = {**os.environ, "PYTHONPATH": str(root)}
+    # The real build does not set it; a date stamp in a page must not pass unseen.
+    environment.pop("SOURCE_DATE_EPOCH", None)
+    commands = []
     for language in LANGUAGES:
-        command = sphinx_command(
-            "html",
-            language,
-            f"--define=nb_execution_cache_path={build / 'jupyter_cache'}",
-            build=build,
+        commands.append(sphinx_command("html", language, root=root))
+    site = str(root / "_build" / "html")
+    commands.append([sys.executable, str(root / "sphinxext" / "site_files.py"), site])
+    for command in commands:
+        result = subprocess.run(
+            command, cwd=root, capture_output=True, text=True, env=environment, check=False
         )
-        subprocess.run(command, check=True, capture_output=True, env=environment)
-    subprocess.run(
-        [sys.executable, str(ROOT / "sphinxext" / "publishing.py"), str(build / "html")],
-        check=True,
-        capture_output=True,
-        env=environment,
-    )
+        assert result.returncode == 0, result.stderr[-3000:]
 
 
 def _differences(left: Path, right: Path) -> list[str]:
@@ -209,21 +220,24 @@ def _pdf_links(site: Path) -> list[str]:
     ) + sorted(str(path.relative_to(site)) for path in site.rglob("*.pdf"))
 
 
-def test_a_cold_build_and_a_rebuild_reproduce_the_site_byte_for_byte(tmp_path):
-    # Two cold builds, each executing the pages into its own empty cache; the
-    # site that `nox -s docs` left in _build/html may carry the history of
-    # earlier incremental builds, so it is not one of them.
-    first, second = tmp_path / "first", tmp_path / "second"
+def test_cold_builds_in_two_checkouts_and_a_rebuild_reproduce_the_site_byte_for_byte(tmp_path):
+    # Two cold builds, each executing the pages into its own empty cache, in
+    # checkouts whose paths differ even in length, so that a machine path or
+    # a date leaking into a page would show. The site that `nox -s docs` left
+    # in _build/html may carry the history of earlier incremental builds, so
+    # it is not one of them.
+    first = _checkout(tmp_path / "a")
+    second = _checkout(tmp_path / "another checkout" / "autograd-guide")
     _build_site(first)
     _build_site(second)
-    assert _differences(first / "html", second / "html") == []
+    assert _differences(first / "_build" / "html", second / "_build" / "html") == []
     # Neither build has the PDFs of `nox -s pdf` beside it (in <build>/pdf),
     # so no page may link one.
-    assert _pdf_links(first / "html") == []
+    assert _pdf_links(first / "_build" / "html") == []
     # A rebuild with nothing changed rewrites some pages (the index, search);
     # they must come out the same as in the cold build.
     _build_site(second)
-    assert _differences(first / "html", second / "html") == []
+    assert _differences(first / "_build" / "html", second / "_build" / "html") == []
 
 
 def test_release_workflow_publishes_version_tags_to_pypi_without_a_secret():

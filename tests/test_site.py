@@ -8,12 +8,16 @@ from pathlib import Path
 import pytest
 import torch
 from babel.messages.pofile import read_po
+from book_languages import hreflang
 from bs4 import BeautifulSoup
+from site_files import languages_and_titles
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_build" / "html"
-CATALOGS = ROOT / "docs" / "locale" / "zh_CN" / "LC_MESSAGES"
-LANGUAGES = {"en": "en", "zh_CN": "zh-CN"}
+# The book's languages as conf.py names them: English, and the Chinese translation.
+ENGLISH, CHINESE = languages_and_titles()[0]
+CATALOGS = ROOT / "docs" / "locale" / CHINESE / "LC_MESSAGES"
+LANGUAGES = {language: hreflang(language) for language in (ENGLISH, CHINESE)}
 SPHINX_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # The API reference's return types and attribute types are type expressions,
@@ -52,10 +56,10 @@ SEED_OUTPUTS = {
 # Chinese label is followed by a full-width colon outside the bold.
 PARTS = ("autograd", "guide", "practice")
 EXERCISE_HEADING = {
-    "en": re.compile(r"Exercise (\d+)\.$"),
-    "zh_CN": re.compile(r"练习 (\d+)$"),
+    ENGLISH: re.compile(r"Exercise (\d+)\.$"),
+    CHINESE: re.compile(r"练习 (\d+)$"),
 }
-EXERCISE_HEADING_FOLLOWER = {"en": " ", "zh_CN": "："}  # noqa: RUF001 (the book's full-width colon)
+EXERCISE_HEADING_FOLLOWER = {ENGLISH: " ", CHINESE: "："}  # noqa: RUF001 (the book's full-width colon)
 
 
 def pages(language: str) -> set[str]:
@@ -78,9 +82,9 @@ def outputs(document: BeautifulSoup) -> str:
 
 
 def test_every_english_page_has_a_chinese_page():
-    english = pages("en")
+    english = pages(ENGLISH)
     assert "autograd/first-gradient.html" in english
-    assert english == pages("zh_CN")
+    assert english == pages(CHINESE)
 
 
 @pytest.mark.parametrize(("language", "lang_attribute"), LANGUAGES.items())
@@ -151,7 +155,7 @@ def test_landing_page_names_the_torch_that_executed_it(language):
 
 def test_chinese_catalogs_are_complete():
     catalogs = sorted(CATALOGS.rglob("*.po"))
-    assert len(catalogs) == len(pages("zh_CN"))
+    assert len(catalogs) == len(pages(CHINESE))
     for path in catalogs:
         with path.open("rb") as po_file:
             catalog = read_po(po_file)
@@ -163,8 +167,8 @@ def test_chinese_catalogs_are_complete():
 
 def test_chinese_prose_is_chinese():
     untranslated = []
-    for page in pages("zh_CN"):
-        article = soup("zh_CN", page).select_one("article")
+    for page in pages(CHINESE):
+        article = soup(CHINESE, page).select_one("article")
         assert article is not None, page
         for block in article.select("p, li, h1, h2, h3, th, td, dd"):
             if block.find_parent(class_=["cell", "highlight", "math"]):
@@ -183,9 +187,9 @@ def test_chinese_prose_is_chinese():
 
 
 def test_english_pages_are_not_translated():
-    for page in pages("en"):
+    for page in pages(ENGLISH):
         if page == "glossary.html":
             continue
-        article = soup("en", page).select_one("article")
+        article = soup(ENGLISH, page).select_one("article")
         assert article is not None, page
         assert not CJK.search(article.get_text()), page

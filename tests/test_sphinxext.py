@@ -6,33 +6,29 @@ import base64
 import json
 import os
 import shutil
-import sys
 from doctest import testmod as run_examples
 from pathlib import Path
 from types import SimpleNamespace
 
+import book_languages
+import book_pdf
+import catalogs
+import cell_errors
+import line_breaking
 import nbformat
+import notebook_downloads
+import notebook_markdown
+import package_version
 import pytest
+from accessible_theme import label_summaries, toggle_label_script
 from babel.messages.catalog import Catalog
+from book_languages import counterpart_links, difference, shortened
+from catalogs import Project, new_catalog, read_catalog, update_catalog, write_catalog
 from docutils import nodes
 from docutils.core import publish_doctree
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "sphinxext"))
-
-import book_languages  # noqa: E402
-import book_pdf  # noqa: E402
-import catalogs  # noqa: E402
-import line_breaking  # noqa: E402
-import notebook_downloads  # noqa: E402
-import notebook_markdown  # noqa: E402
-import package_version  # noqa: E402
-from accessible_theme import label_summaries, toggle_label_script  # noqa: E402
-from book_languages import counterpart_links, difference, shortened  # noqa: E402
-from catalogs import Project, new_catalog, read_catalog, update_catalog, write_catalog  # noqa: E402
-from execution_cache import create_cache, environment_fingerprint, runtime_versions  # noqa: E402
-from helper_source import source_without_docstring  # noqa: E402
-from light_pages import (  # noqa: E402
+from execution_cache import create_cache, environment_fingerprint, runtime_versions
+from helper_source import source_without_docstring
+from light_pages import (
     READY_STATE_SHIM,
     deferred_scripts,
     icon_codepoints,
@@ -43,10 +39,16 @@ from light_pages import (  # noqa: E402
     without_unused_icons,
     without_unused_rules,
 )
-from mathml import latex_to_mathml  # noqa: E402
-from notebook_downloads import _with_outputs  # noqa: E402
+from mathml import latex_to_mathml
+from notebook_downloads import _with_outputs
+from site_files import languages_and_titles
 
-import autograd_guide  # noqa: E402
+import autograd_guide
+
+ROOT = Path(__file__).resolve().parent.parent
+# The book's languages as conf.py names them.
+NAMES = languages_and_titles()[0]
+ENGLISH, CHINESE = NAMES
 
 
 @pytest.fixture
@@ -114,12 +116,10 @@ def test_latex_that_cannot_be_converted_is_refused(latex):
 
 
 def test_language_switch_links_climb_to_the_other_language():
-    assert counterpart_links("guide/hooks", "zh_CN", {"en": "English", "zh_CN": "中文"}) == [
-        {"href": "../../en/guide/hooks.html", "name": "English", "hreflang": "en"}
+    assert counterpart_links("guide/hooks", CHINESE, NAMES) == [
+        {"href": f"../../{ENGLISH}/guide/hooks.html", "name": NAMES[ENGLISH], "hreflang": ENGLISH}
     ]
-    assert counterpart_links("index", "en", {"en": "English", "zh_CN": "中文"})[0]["href"] == (
-        "../zh_CN/index.html"
-    )
+    assert counterpart_links("index", ENGLISH, NAMES)[0]["href"] == f"../{CHINESE}/index.html"
 
 
 def test_messages_that_begin_alike_are_shown_apart():
@@ -154,10 +154,12 @@ def _template(*messages: str) -> Catalog:
 
 
 def test_a_new_catalog_carries_the_projects_header(tmp_path):
-    catalog = new_catalog(_template("Hooks"), "guide/hooks", "zh_CN", PROJECT)
+    catalog = new_catalog(_template("Hooks"), "guide/hooks", CHINESE, PROJECT)
     write_catalog(tmp_path / "hooks.po", catalog)
     written = (tmp_path / "hooks.po").read_text(encoding="utf-8")
-    existing = (ROOT / "docs/locale/zh_CN/LC_MESSAGES/guide/hooks.po").read_text(encoding="utf-8")
+    existing = (ROOT / "docs/locale" / CHINESE / "LC_MESSAGES/guide/hooks.po").read_text(
+        encoding="utf-8"
+    )
 
     def header(text: str) -> list[str]:
         lines = text.split("\n\n")[0].splitlines()
@@ -168,13 +170,13 @@ def test_a_new_catalog_carries_the_projects_header(tmp_path):
 
 def test_a_fuzzy_message_keeps_the_english_it_was_translated_from(tmp_path):
     pot, po = tmp_path / "page.pot", tmp_path / "page.po"
-    catalog = new_catalog(_template("Old text.", "Multi\nline"), "page", "zh_CN", PROJECT)
+    catalog = new_catalog(_template("Old text.", "Multi\nline"), "page", CHINESE, PROJECT)
     catalog["Old text."].string = "旧文本。"
     catalog["Multi\nline"].string = "多\n行"
     write_catalog(po, catalog)
     for step, english in enumerate(["New text.", "Newer text."]):
         write_catalog(pot, _template(english, "Multi\nlines"))
-        assert update_catalog(pot, po, "page", "zh_CN", PROJECT).fuzzy == 2
+        assert update_catalog(pot, po, "page", CHINESE, PROJECT).fuzzy == 2
         updated = read_catalog(po)
         assert updated[english].fuzzy
         # The English the translation was written for, not the one in between.
@@ -188,9 +190,9 @@ def test_a_fuzzy_message_keeps_the_english_it_was_translated_from(tmp_path):
 def test_a_catalog_whose_messages_did_not_change_is_not_written(tmp_path):
     pot, po = tmp_path / "page.pot", tmp_path / "page.po"
     write_catalog(pot, _template("Text."))
-    assert update_catalog(pot, po, "page", "zh_CN", PROJECT).status == "created"
+    assert update_catalog(pot, po, "page", CHINESE, PROJECT).status == "created"
     before = po.read_bytes()
-    assert update_catalog(pot, po, "page", "zh_CN", PROJECT).status == "unchanged"
+    assert update_catalog(pot, po, "page", CHINESE, PROJECT).status == "unchanged"
     assert po.read_bytes() == before
 
 
@@ -210,6 +212,7 @@ def test_punctuation_is_kept_on_the_line_of_the_formula_or_code_it_follows():
         book_languages,
         book_pdf,
         catalogs,
+        cell_errors,
         line_breaking,
         notebook_downloads,
         notebook_markdown,

@@ -6,6 +6,7 @@ import functools
 import gzip
 import http.server
 import io
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -41,6 +42,14 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
 
     def send_head(self) -> io.BytesIO | object | None:  # type: ignore[override]
         path = Path(self.translate_path(self.path))
+        if not path.exists() and self.path.startswith(PREFIX + "/"):
+            # As GitHub Pages does: the site's own 404 page, whatever the depth.
+            body = (SITE / "404.html").read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return io.BytesIO(body)
         if not path.is_file() or "gzip" not in self.headers.get("Accept-Encoding", ""):
             return super().send_head()
         body = gzip.compress(path.read_bytes(), 6, mtime=0)
@@ -57,7 +66,7 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def base_url() -> Iterator[str]:
-    if not (SITE / "en" / "index.html").is_file():
+    if not site_languages():
         pytest.fail(f"{SITE} is not built; run `nox -s docs` first")
     handler = functools.partial(_SiteHandler, directory=str(SITE))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -92,3 +101,21 @@ def site_pages(language: str) -> list[str]:
         for path in root.rglob("*.html")
         if not path.relative_to(root).parts[0].startswith("_")
     )
+
+
+def site_languages() -> tuple[str, ...]:
+    """The languages of the built site, in conf.py's order, as its root page links them.
+
+    The browser's environment has no Sphinx to read conf.py with; the root
+    page lists what conf.py names. Before the site is built there are none,
+    and the fixtures above say to build it.
+    """
+    root_page = SITE / "index.html"
+    if not root_page.is_file():
+        return ()
+    body = root_page.read_text(encoding="utf-8").split("<body>", 1)[-1]
+    return tuple(re.findall(r'<li><a href="([^"/]+)/index\.html"', body))
+
+
+# The language the pages are written in, then the translation.
+ENGLISH, CHINESE = site_languages() or ("", "")

@@ -20,9 +20,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from .conftest import CHROMIUM, ROOT, SITE, site_pages
+from .conftest import CHINESE, CHROMIUM, ENGLISH, ROOT, SITE, site_languages, site_pages
 
-LANGUAGES = ("en", "zh_CN")
+LANGUAGES = site_languages()
 PAGES = [f"{language}/{page}" for language in LANGUAGES for page in site_pages(language)]
 PERFORMANCE_TARGET = 0.95
 # Accessibility, best practices and SEO.
@@ -147,7 +147,12 @@ def _screenshot(browser: Browser, url: str, state: str, *, original: str | None)
 
 @pytest.mark.parametrize("state", STATES)
 @pytest.mark.parametrize(
-    "page", ["en/guide/custom-functions.html", "zh_CN/guide/jacobians.html", "en/search.html"]
+    "page",
+    [
+        f"{ENGLISH}/guide/custom-functions.html",
+        f"{CHINESE}/guide/jacobians.html",
+        f"{ENGLISH}/search.html",
+    ],
 )
 def test_the_merged_stylesheet_draws_what_the_theme_draws(browser, base_url, page, state):
     url = f"{base_url}/{page}"
@@ -165,7 +170,7 @@ def test_pages_work_from_files(browser):
     page = browser.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto((SITE / "en" / "guide" / "custom-functions.html").as_uri())
+    page.goto((SITE / ENGLISH / "guide" / "custom-functions.html").as_uri())
     page.wait_for_load_state("load")
     assert errors == []
     styled = page.evaluate(

@@ -15,9 +15,10 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, Request, Response
 
-from .conftest import SCREENSHOTS, SITE, site_pages
+from .conftest import CHINESE, ENGLISH, SCREENSHOTS, SITE, site_pages
 
-LANGUAGES = {"en": "zh_CN", "zh_CN": "en"}
+# Each language, and the other one that its language switch leads to.
+LANGUAGES = {ENGLISH: CHINESE, CHINESE: ENGLISH}
 PAGES = [(language, page) for language in LANGUAGES for page in site_pages(language)]
 CJK = re.compile(r"[\u4e00-\u9fff]")
 RAW_LATEX = re.compile(r"\\\(|\\\[|\\mathbf|\$\$")
@@ -30,6 +31,7 @@ class Visit:
     """What a browser saw while it loaded one page."""
 
     page: Page
+    status: int | None = None
     outside: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     failed: list[str] = field(default_factory=list)
@@ -60,7 +62,8 @@ def visit(browser: Browser, url: str, base_url: str, *, dark: bool = False) -> V
         "response",
         lambda response: response.status >= 400 and seen.failed.append(response.url),
     )
-    page.goto(url, wait_until="networkidle")
+    response = page.goto(url, wait_until="networkidle")
+    seen.status = response.status if response is not None else None
     return seen
 
 
@@ -69,6 +72,9 @@ def loaded(request, browser, base_url) -> Iterator[tuple[str, str, Visit]]:
     """Each page, loaded once for all the checks that only read it."""
     language, page = request.param
     seen = visit(browser, f"{base_url}/{language}/{page}", base_url)
+    # Every check below would pass on an error page: it must be the page itself.
+    assert seen.status == 200, f"{language}/{page} answered {seen.status}"
+    assert seen.page.locator("main h1").count() >= 1, f"{language}/{page} has no heading"
     yield language, page, seen
     seen.page.context.close()
 
@@ -103,7 +109,7 @@ def test_images_carry_alt_text_in_the_page_language(loaded):
         alt = image.get_attribute("alt") or ""
         assert len(alt) > 20, f"{page}: alt text {alt!r} does not describe the figure"
         assert not alt.endswith((".svg", ".png")), f"{page}: alt text is a file name"
-        assert bool(CJK.search(alt)) == (language == "zh_CN"), f"{page}: alt {alt!r}"
+        assert bool(CJK.search(alt)) == (language == CHINESE), f"{page}: alt {alt!r}"
 
 
 WEIGHTS: dict[str, int] = {}
@@ -149,12 +155,14 @@ def test_language_switch_leads_to_the_counterpart_and_back(browser, base_url, la
     seen = visit(browser, f"{base_url}/{language}/{page}", base_url)
     other = LANGUAGES[language]
     try:
+        # Waiting for a load state could settle on the page being left;
+        # waiting for the address fails unless the switch leads there.
         seen.page.locator("a.language-switch").click()
-        seen.page.wait_for_load_state()
-        assert seen.page.url == f"{base_url}/{other}/{page}"
+        seen.page.wait_for_url(f"{base_url}/{other}/{page}")
+        assert seen.page.get_attribute("html", "lang") == other.replace("_", "-")
         seen.page.locator("a.language-switch").click()
-        seen.page.wait_for_load_state()
-        assert seen.page.url == f"{base_url}/{language}/{page}"
+        seen.page.wait_for_url(f"{base_url}/{language}/{page}")
+        assert seen.page.get_attribute("html", "lang") == language.replace("_", "-")
     finally:
         seen.page.context.close()
 
@@ -162,10 +170,9 @@ def test_language_switch_leads_to_the_counterpart_and_back(browser, base_url, la
 def test_language_switch_works_from_files(browser):
     page = browser.new_page()
     try:
-        page.goto((SITE / "zh_CN" / "autograd" / "detach.html").as_uri())
+        page.goto((SITE / CHINESE / "autograd" / "detach.html").as_uri())
         page.locator("a.language-switch").click()
-        page.wait_for_load_state()
-        assert page.url == (SITE / "en" / "autograd" / "detach.html").as_uri()
+        page.wait_for_url((SITE / ENGLISH / "autograd" / "detach.html").as_uri())
         assert page.locator("h1").first.inner_text().startswith("Detaching")
     finally:
         page.close()
@@ -174,17 +181,23 @@ def test_language_switch_works_from_files(browser):
 @pytest.mark.parametrize(
     ("language", "query", "expected"),
     [
-        ("en", "gradient", "autograd/first-gradient.html"),
-        ("en", "detach", "autograd/detach.html"),
-        ("zh_CN", "梯度", "autograd/first-gradient.html"),
-        ("zh_CN", "分离", "autograd/detach.html"),
+        (ENGLISH, "gradient", "autograd/first-gradient.html"),
+        (ENGLISH, "detach", "autograd/detach.html"),
+        (CHINESE, "梯度", "autograd/first-gradient.html"),
+        (CHINESE, "分离", "autograd/detach.html"),
     ],
 )
 def test_search_finds_the_pages(browser, base_url, language, query, expected):
     seen = visit(browser, f"{base_url}/{language}/search.html?q={query}", base_url)
     try:
+        # Sphinx adds the results one by one, then writes the summary.
+        summary = seen.page.locator("#search-results p.search-summary")
+        summary.wait_for(timeout=15_000)
+        seen.page.wait_for_function(
+            "() => document.querySelector('#search-results p.search-summary').innerText !== ''",
+            timeout=15_000,
+        )
         results = seen.page.locator("#search-results ul.search li a")
-        results.first.wait_for(timeout=15_000)
         links = [link.get_attribute("href") or "" for link in results.all()]
         assert any(link.split("?")[0].endswith(expected) for link in links), links
         assert seen.errors == []
@@ -216,7 +229,7 @@ def test_page_downloads_as_a_notebook_in_its_language(browser, base_url, languag
         cells = notebook["cells"]
         markdown = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
         outputs = [c["outputs"] for c in cells if c["cell_type"] == "code"]
-        assert bool(CJK.search(markdown)) == (language == "zh_CN")
+        assert bool(CJK.search(markdown)) == (language == CHINESE)
         assert all(outputs), "every code cell of the notebook keeps its outputs"
     finally:
         seen.page.context.close()
@@ -246,7 +259,8 @@ def test_screenshots(browser, base_url, page, language, dark):
 
 
 @pytest.mark.parametrize(
-    ("locale", "landing"), [("zh-CN", "zh_CN"), ("zh-TW", "zh_CN"), ("en-GB", "en"), ("fr", "en")]
+    ("locale", "landing"),
+    [("zh-CN", CHINESE), ("zh-TW", CHINESE), ("en-GB", ENGLISH), ("fr", ENGLISH)],
 )
 def test_root_sends_a_reader_to_their_language(browser, base_url, locale, landing):
     context = browser.new_context(locale=locale)
@@ -259,20 +273,28 @@ def test_root_sends_a_reader_to_their_language(browser, base_url, locale, landin
         context.close()
 
 
-def test_not_found_page_works_from_any_depth(browser, base_url):
+@pytest.mark.parametrize(
+    "missing", ["missing.html", f"{ENGLISH}/autograd/missing/", f"{CHINESE}/a/b/c.html"]
+)
+def test_a_missing_page_gets_the_not_found_page(browser, base_url, missing):
     page = browser.new_page()
     try:
-        page.goto(f"{base_url}/404.html")
+        response = page.goto(f"{base_url}/{missing}")
+        assert response is not None
+        assert response.status == 404
+        text = page.locator("body").inner_text()
+        assert "页面不存在" in text
+        assert "not found" in text.lower()
+        # The links climb from the site's root, not from the missing page.
         targets = [link.get_attribute("href") for link in page.locator("a").all()]
-        assert targets == ["/en/index.html", "/zh_CN/index.html"]
-        assert "页面不存在" in page.locator("body").inner_text()
+        assert targets == [f"/{language}/index.html" for language in LANGUAGES]
     finally:
         page.close()
 
 
 @pytest.mark.parametrize(
     ("language", "hint", "label"),
-    [("en", "Show", "Show or hide the solution"), ("zh_CN", "展开", "展开或收起参考答案")],
+    [(ENGLISH, "Show", "Show or hide the solution"), (CHINESE, "展开", "展开或收起参考答案")],
 )
 def test_solution_toggles_speak_the_page_language(browser, base_url, language, hint, label):
     seen = visit(browser, f"{base_url}/{language}/guide/hooks.html", base_url)

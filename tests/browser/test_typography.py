@@ -10,13 +10,13 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page
 
-from .conftest import site_pages
+from .conftest import CHINESE, site_pages
 
 # Chinese typesetting never starts a line with these: full-width stops,
 # commas and colons, closing brackets and closing quotes.
 NOT_AT_LINE_START = "。，、；：？！）」』】〕〉》］｝”’"  # noqa: RUF001
 WIDTHS = (390, 768, 1280)
-PAGES = site_pages("zh_CN")
+PAGES = site_pages(CHINESE)
 
 # Every character of NOT_AT_LINE_START in the article that begins a line: one
 # that sits left of the end of what comes before it, and below it (its middle
@@ -89,14 +89,16 @@ LINE_STARTS = """
 @pytest.fixture(scope="module", params=WIDTHS, ids=[f"{width}px" for width in WIDTHS])
 def reader(request, browser: Browser) -> Iterator[Page]:
     """A Chinese reader's window at one width: a phone, a tablet or a desktop."""
-    context = browser.new_context(viewport={"width": request.param, "height": 900}, locale="zh-CN")
+    context = browser.new_context(
+        viewport={"width": request.param, "height": 900}, locale=CHINESE.replace("_", "-")
+    )
     yield context.new_page()
     context.close()
 
 
 @pytest.mark.parametrize("page", PAGES)
 def test_no_line_starts_with_closing_punctuation(reader, base_url, page):
-    reader.goto(f"{base_url}/zh_CN/{page}", wait_until="load")
+    reader.goto(f"{base_url}/{CHINESE}/{page}", wait_until="load")
     reader.evaluate("document.fonts.ready")
     line_starts = reader.evaluate(LINE_STARTS, NOT_AT_LINE_START)
-    assert line_starts == [], f"lines of zh_CN/{page} that begin with closing punctuation"
+    assert line_starts == [], f"lines of {CHINESE}/{page} that begin with closing punctuation"
