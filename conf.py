@@ -60,6 +60,7 @@ extensions = [
     "helper_source",
     "execution_cache",
     "figure_alt",
+    "book_search",
     "light_pages",
     "accessible_theme",
     "publishing",
@@ -138,6 +139,12 @@ html_static_path = ["sphinxext/static"]
 html_css_files = ["book.css"]
 html_favicon = "sphinxext/static/favicon.svg"
 html_last_updated_fmt = None
+
+# -- Search ------------------------------------------------------------------
+# The page that teaches a term of the query comes first; sphinxext/book_search.py
+# finds it, gives the Chinese index the glossary's terms and cuts queries the
+# way the index was cut.
+html_search_scorer = "sphinxext/search/scorer.js"
 
 # -- Copy buttons ------------------------------------------------------------
 # Code cells get a copy button; their outputs do not. In doctest examples
