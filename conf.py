@@ -131,7 +131,16 @@ html_theme_options = {
     # The language switch (sphinxext/templates/language-switch.html) comes
     # first among the buttons above each page.
     "article_header_end": ["language-switch", "article-header-buttons"],
+    # pydata-sphinx-theme 0.20 puts a search field in a top bar of its own
+    # unless told otherwise, and sphinx-book-theme 1.4.0, which has the
+    # search in its sidebar and its search button above each page, does not
+    # tell it (executablebooks/sphinx-book-theme#986): the bar would hold a
+    # second search field and nothing else. templates/layout.html leaves out
+    # the bar itself.
+    "navbar_persistent": [],
 }
+# The search page has its own search field; the sidebar's would be a second.
+html_sidebars = {"search": ["navbar-logo.html", "icon-links.html", "sbt-sidebar-nav.html"]}
 # Without a default, the theme's script logs an error on a first visit.
 html_context = {"default_mode": "auto"}
 templates_path = ["sphinxext/templates"]
