@@ -30,6 +30,8 @@ language_settings = {
         "sidebar_toggle_label": "Show or hide the pages of this section",
         "open_graph_locale": "en_US",
         "content_toggle_label": "Show or hide the solution",
+        "author": "The autograd-guide authors",
+        "copyright": "2026, The autograd-guide authors",
     },
     "zh_CN": {
         "html_title": "PyTorch 自动微分指南",
@@ -41,6 +43,8 @@ language_settings = {
         "sidebar_toggle_label": "展开或收起本节的页面",
         "open_graph_locale": "zh_CN",
         "content_toggle_label": "展开或收起参考答案",
+        "author": "autograd-guide 编写组",
+        "copyright": "2026，autograd-guide 编写组",
     },
 }
 # The book's languages, each named in itself as the language switch and the
