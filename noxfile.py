@@ -11,6 +11,7 @@ import json
 import os
 import runpy
 import shlex
+import shutil
 from pathlib import Path
 
 import nox
