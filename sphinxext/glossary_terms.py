@@ -12,12 +12,21 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-# Words a reader types that the glossary does not list as such: the name in
-# two glossary terms, and the shorter names readers use.
-EXTRA_CHINESE_TERMS = ("雅可比", "黑塞", "二阶导数", "自定义函数", "叶子", "累积")
+# Words a reader types that the glossary does not list as such: the names in
+# two terms each (雅可比矩阵, 雅可比-向量积), a derivative the book computes
+# often, and the short forms of two terms (叶子, 累积).
+EXTRA_CHINESE_TERMS = ("雅可比", "黑塞", "二阶导数", "叶子", "累积")
 # The page that teaches a term, where the rules of teaching_pages would pick
-# one that only mentions it first (or, for leaf node, whose pages say "leaf").
+# one that only mentions it first, or none: the English pages say "leaf" and
+# "the loss" where the Chinese ones write 叶子节点 and 损失函数, and two terms
+# are explained only in the API reference, by the helpers' docstrings.
 TEACHING_PAGES = {
+    "gradient accumulation": "autograd/first-gradient",
+    "loss function": "guide/training-loop",
+    "pinned memory": "practice/memory",
+    "pure function": "guide/jacobians",
+    "machine epsilon": "api",
+    "subnormal number": "api",
     "automatic differentiation": "autograd/first-gradient",
     "leaf node": "guide/computational-graph",
     "dual tensor": "practice/forward-mode",

@@ -45,15 +45,26 @@ var BookSearch = {
   },
 
   // The pages that teach a term of the query: a Chinese term anywhere in
-  // it, an English one as whole words (a plural too).
+  // it, an English one as whole words (a plural too). A term inside a longer
+  // one that the query also holds does not count: 梯度累积 is about
+  // accumulation, not about the gradient itself.
   teachingPages: (query) => {
-    const text = query.toLowerCase().replace(/[\s_-]+/g, " ");
+    const normal = (text) => text
+      .toLowerCase()
+      .replace(/[\s_-]+/g, " ")
+      .replace(/(\p{Script=Han}) (?=\p{Script=Han})/gu, "$1")
+      .trim();
+    const text = normal(query);
+    const matched = Object.keys(BookSearch.teaching).filter((term) => {
+      const key = normal(term);
+      if (/\p{Script=Han}/u.test(key)) return text.includes(key);
+      const words = key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      return new RegExp(`(^|[^\\p{L}\\p{N}])${words}(s|es)?($|[^\\p{L}\\p{N}])`, "u").test(text);
+    });
     const pages = new Set();
-    for (const [term, taught] of Object.entries(BookSearch.teaching)) {
-      const found = /\p{Script=Han}/u.test(term)
-        ? text.includes(term)
-        : new RegExp(`(^|[^\\p{L}\\p{N}])${term.replace(/[\s_-]+/g, " ")}(s|es)?($|[^\\p{L}\\p{N}])`, "u").test(text);
-      if (found) taught.forEach((page) => pages.add(page));
+    for (const term of matched) {
+      const inside = matched.some((other) => other !== term && normal(other).includes(normal(term)));
+      if (!inside) BookSearch.teaching[term].forEach((page) => pages.add(page));
     }
     return pages;
   },
