@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 import sys
 from doctest import testmod as run_examples
@@ -21,7 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "sphinxext"))
 
 import book_languages  # noqa: E402
+import book_search  # noqa: E402
 import catalogs  # noqa: E402
+import glossary_terms  # noqa: E402
 import line_breaking  # noqa: E402
 from accessible_theme import label_summaries, toggle_label_script  # noqa: E402
 from book_languages import counterpart_links, difference, shortened  # noqa: E402
@@ -200,7 +203,7 @@ def test_punctuation_is_kept_on_the_line_of_the_formula_or_code_it_follows():
     assert document.astext().replace(" ", "") == "梯度为2x。对x.grad，以及（y）和link。"  # noqa: RUF001
 
 
-@pytest.mark.parametrize("module", [book_languages, catalogs, line_breaking])
+@pytest.mark.parametrize("module", [book_languages, catalogs, glossary_terms, line_breaking])
 def test_the_examples_in_the_docstrings_hold(module):
     assert run_examples(module).failed == 0
 
@@ -352,3 +355,23 @@ def test_scripts_are_deferred_in_their_order():
     assert deferred.index(base64.b64encode(READY_STATE_SHIM.encode()).decode()) < (
         deferred.index("documentation_options.js")
     )
+
+
+def test_every_glossary_row_gives_search_terms_in_both_languages():
+    terms = glossary_terms.glossary_terms(ROOT / "docs" / "glossary.md")
+    rows = (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8").count("\n| ") - 2
+    assert len(terms) >= rows
+    assert all(term.english and all(term.chinese) for term in terms)
+    words = glossary_terms.dictionary_words(terms)
+    assert {"反向传播", "叶子节点", "雅可比矩阵", "雅可比", "黑塞", "向量积", "凸"} <= set(words)
+    assert not [word for word in words if not re.fullmatch(r"[\u3400-\u9fff]+", word)]
+
+
+def test_the_chinese_index_holds_each_term_whole_and_by_its_parts():
+    search = book_search.BookSearchChinese({"dict": ""})
+    search.book_terms = frozenset({"叶子节点", "叶子", "计算图"})
+    words = search.split("计算图中的非叶子节点")
+    assert {"计算图", "叶子节点", "叶子", "节点"} <= set(words)
+    assert search.word_filter("凸") is False
+    search.book_terms = frozenset({"凸"})
+    assert search.word_filter("凸") is True
