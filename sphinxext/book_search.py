@@ -105,19 +105,17 @@ def _write_dictionary(app: Sphinx, config: Config) -> None:
     }
 
 
-def _digest(app: Sphinx) -> str:
-    return hashlib.sha256(_glossary_path(app).read_bytes()).hexdigest()
-
-
-def _outdated_when_the_glossary_changes(
+def _outdated_when_the_dictionary_changes(
     app: Sphinx, env: BuildEnvironment, added: set[str], changed: set[str], removed: set[str]
 ) -> list[str]:
-    # Sphinx indexes only the pages it writes; a new term must reach the
-    # index entries of every page, so a changed glossary writes them all.
-    digest = _digest(app)
-    if getattr(env, "book_search_glossary", None) == digest:
+    # Sphinx indexes only the pages it writes; a new word of the dictionary
+    # must reach the index entries of every page, so a changed dictionary
+    # (a glossary edit) writes them all.
+    dictionary = Path(app.config.html_search_options["dict"])
+    digest = hashlib.sha256(dictionary.read_bytes()).hexdigest()
+    if getattr(env, "book_search_dictionary", None) == digest:
         return []
-    env.book_search_glossary = digest  # type: ignore[attr-defined]
+    env.book_search_dictionary = digest  # type: ignore[attr-defined]
     return sorted(env.found_docs - added - changed - removed)
 
 
@@ -194,6 +192,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_search_language(BookSearchEnglish)
     app.add_search_language(BookSearchChinese)
     app.connect("config-inited", _write_dictionary)
-    app.connect("env-get-outdated", _outdated_when_the_glossary_changes)
+    app.connect("env-get-outdated", _outdated_when_the_dictionary_changes)
     app.connect("env-updated", _write_teaching_pages)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
