@@ -44,7 +44,7 @@ language_settings = {
         "open_graph_locale": "zh_CN",
         "content_toggle_label": "展开或收起参考答案",
         "author": "autograd-guide 编写组",
-        "copyright": "2026，autograd-guide 编写组",
+        "copyright": "2026，autograd-guide 编写组",  # noqa: RUF001
     },
 }
 # The book's languages, each named in itself as the language switch and the

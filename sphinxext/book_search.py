@@ -31,29 +31,40 @@ from __future__ import annotations
 import hashlib
 import json
 import logging as logging_module
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from glossary_terms import (
+    TEACHING_PAGES,
+    dictionary_words,
+    english_pattern,
+    glossary_terms,
+    teaching_pages,
+)
 from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 from sphinx.search.en import SearchEnglish
 from sphinx.search.zh import SearchChinese
-
-from glossary_terms import TEACHING_PAGES, dictionary_words, glossary_terms, teaching_pages
 from sphinx.util import logging
 
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).resolve().parent
+_HAN_ONLY = re.compile(r"[\u3400-\u9fff]+")
 GLOSSARY = "glossary"
 # Words a reader types around a term in a question ("为什么梯度会累积"), which
 # no page needs to contain for the question to match it.
 CHINESE_STOPWORDS = frozenset(
-    "的 了 是 在 中 和 与 及 或 吗 呢 吧 啊 会 能 要 把 被 让 有 对 从 时 "
-    "中的 里的 时的 什么 为什么 怎么 怎样 如何 哪些 哪个 是否 可以 一个 "
-    "我们 你 我 这 那 这个 那个 之后 之前 以后 为何".split()
+    {
+        *("的", "了", "是", "在", "中", "和", "与", "及", "或", "吗", "呢", "吧", "啊"),
+        *("会", "能", "要", "把", "被", "让", "有", "对", "从", "时", "中的", "里的"),
+        *("时的", "什么", "为什么", "怎么", "怎样", "如何", "哪些", "哪个", "是否"),
+        *("可以", "一个", "我们", "你", "我", "这", "那", "这个", "那个", "之后"),
+        *("之前", "以后", "为何"),
+    }
 )
 
 
@@ -85,11 +96,21 @@ def _write_dictionary(app: Sphinx, config: Config) -> None:
     """Write jieba's user dictionary from the glossary and hand it to Sphinx's search."""
     folder = _search_folder(app)
     folder.mkdir(parents=True, exist_ok=True)
-    words = dictionary_words(glossary_terms(_glossary_path(app)))
+    terms = glossary_terms(_glossary_path(app))
     dictionary = folder / "dictionary.txt"
-    text = "".join(f"{word}\n" for word in words)
-    if not dictionary.is_file() or dictionary.read_text(encoding="utf-8") != text:
-        dictionary.write_text(text, encoding="utf-8")
+    _write_if_changed(dictionary, "".join(f"{word}\n" for word in dictionary_words(terms)))
+    synonyms = folder / "synonyms.json"
+    english_names = {
+        name.lower(): sorted(
+            chinese
+            for term in terms
+            if name in term.english
+            for chinese in term.chinese
+            if _HAN_ONLY.fullmatch(chinese)
+        )
+        for name in sorted({name for term in terms for name in term.english})
+    }
+    _write_if_changed(synonyms, json.dumps(english_names, ensure_ascii=False, indent=0))
     if str(config.language).startswith("zh"):
         # jieba announces the loading of its dictionary on stderr.
         try:
@@ -101,8 +122,14 @@ def _write_dictionary(app: Sphinx, config: Config) -> None:
     config.html_search_options = {
         **config.html_search_options,
         "dict": str(dictionary),
+        "synonyms": str(synonyms),
         "teaching_pages": str(folder / "teaching-pages.json"),
     }
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
 
 
 def _outdated_when_the_dictionary_changes(
@@ -111,8 +138,10 @@ def _outdated_when_the_dictionary_changes(
     # Sphinx indexes only the pages it writes; a new word of the dictionary
     # must reach the index entries of every page, so a changed dictionary
     # (a glossary edit) writes them all.
-    dictionary = Path(app.config.html_search_options["dict"])
-    digest = hashlib.sha256(dictionary.read_bytes()).hexdigest()
+    options = app.config.html_search_options
+    digest = hashlib.sha256(
+        Path(options["dict"]).read_bytes() + Path(options["synonyms"]).read_bytes()
+    ).hexdigest()
     if getattr(env, "book_search_dictionary", None) == digest:
         return []
     env.book_search_dictionary = digest  # type: ignore[attr-defined]
@@ -128,7 +157,11 @@ def _write_teaching_pages(app: Sphinx, env: BuildEnvironment) -> list[str]:
         if name not in names or page not in pages:
             logger.warning(
                 f"glossary_terms.TEACHING_PAGES gives {name!r} the page {page!r}, but "
-                + ("the glossary has no such term" if name not in names else "there is no such page")
+                + (
+                    "the glossary has no such term"
+                    if name not in names
+                    else "there is no such page"
+                )
                 + "; correct or remove the entry in sphinxext/glossary_terms.py",
                 type="book_search",
             )
@@ -150,8 +183,8 @@ def _splitter_code(options: dict[str, str]) -> str:
 class BookSearchEnglish(SearchEnglish):
     """Sphinx's English search, with the book's query splitter and teaching pages."""
 
-    @property  # type: ignore[override]
-    def js_splitter_code(self) -> str:
+    @property
+    def js_splitter_code(self) -> str:  # type: ignore[override]
         """The query splitter and the teaching pages, read once the pages are known."""
         return _splitter_code(self.options)
 
@@ -162,25 +195,38 @@ class BookSearchChinese(SearchChinese):
     stopwords = SearchChinese.stopwords | CHINESE_STOPWORDS
 
     def init(self, options: dict[str, str]) -> None:
-        """Load the dictionary written from the glossary, and keep its words."""
+        """Load the dictionary written from the glossary, and keep its words and synonyms."""
         super().init(options)
         path = Path(options.get("dict", ""))
         words = path.read_text(encoding="utf-8").split() if path.is_file() else []
         self.book_terms = frozenset(words)
+        path = Path(options.get("synonyms", ""))
+        synonyms = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        self.english_names = [
+            (english_pattern(name), chinese) for name, chinese in synonyms.items()
+        ]
 
-    @property  # type: ignore[override]
-    def js_splitter_code(self) -> str:
+    @property
+    def js_splitter_code(self) -> str:  # type: ignore[override]
         """The query splitter and the teaching pages, read once the pages are known."""
         return _splitter_code(self.options)
 
     def split(self, input: str) -> list[str]:
-        """Cut ``input`` as jieba's search mode does, adding every book term it contains."""
+        """Cut ``input`` as jieba's search mode does, adding every book term it contains.
+
+        A term named in English (``detach()`` in code, 分离（detach） in the
+        text) counts as the term in Chinese, as the glossary pairs them: the
+        Chinese pages share their code with the English ones.
+        """
         return super().split(input) + list(self._contained_terms(input))
 
     def _contained_terms(self, text: str) -> Iterator[str]:
         # jieba may cut a term differently in context (非叶子节点); the term
         # is still on the page and must be found.
-        return (term for term in self.book_terms if term in text)
+        yield from (term for term in self.book_terms if term in text)
+        for pattern, chinese in self.english_names:
+            if pattern.search(text):
+                yield from chinese
 
     def word_filter(self, stemmed_word: str) -> bool:
         """Keep words of two characters or more, and the book's one-character terms (凸)."""

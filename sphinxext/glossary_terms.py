@@ -17,7 +17,8 @@ from pathlib import Path
 # often, and the short forms of two terms (叶子, 累积).
 EXTRA_CHINESE_TERMS = ("雅可比", "黑塞", "二阶导数", "叶子", "累积")
 # The page that teaches a term, where the rules of teaching_pages would pick
-# one that only mentions it first, or none: the English pages say "leaf" and
+# one that only mentions it first, or none. The first part's introduction is
+# named after automatic differentiation and defines it. The English pages say "leaf" and
 # "the loss" where the Chinese ones write 叶子节点 and 损失函数, and two terms
 # are explained only in the API reference, by the helpers' docstrings.
 TEACHING_PAGES = {
@@ -27,7 +28,7 @@ TEACHING_PAGES = {
     "pure function": "guide/jacobians",
     "machine epsilon": "api",
     "subnormal number": "api",
-    "automatic differentiation": "autograd/first-gradient",
+    "automatic differentiation": "autograd/index",
     "leaf node": "guide/computational-graph",
     "dual tensor": "practice/forward-mode",
     "tangent": "practice/forward-mode",
@@ -58,7 +59,7 @@ class GlossaryTerm:
 
 
 def glossary_terms(glossary: Path) -> list[GlossaryTerm]:
-    """Return the concepts listed in the glossary's table, one per English name.
+    r"""Return the concepts listed in the glossary's table, one per English name.
 
     A parenthesis in the English column gives another name
     (``kink (corner)``) unless the Chinese column has one too, in which case
@@ -71,9 +72,9 @@ def glossary_terms(glossary: Path) -> list[GlossaryTerm]:
     >>> import tempfile
     >>> page = Path(tempfile.mkdtemp(), "glossary.md")
     >>> _ = page.write_text(
-    ...     "| English | 中文 | Meaning |\\n| --- | --- | --- |\\n"
-    ...     "| kink (corner) | 折点 | ... |\\n| convex, concave | 凸，凹 | ... |\\n"
-    ...     "| freeze (parameters) | 冻结（参数） | ... |\\n", encoding="utf-8")
+    ...     "| English | 中文 | Meaning |\n| --- | --- | --- |\n"
+    ...     "| kink (corner) | 折点 | ... |\n| convex, concave | 凸，凹 | ... |\n"
+    ...     "| freeze (parameters) | 冻结（参数） | ... |\n", encoding="utf-8")
     >>> for term in glossary_terms(page):
     ...     print(term.english, term.chinese)
     ('kink', 'corner') ('折点',)
@@ -95,6 +96,7 @@ def glossary_terms(glossary: Path) -> list[GlossaryTerm]:
         english = _PARENTHESIS.sub("", english)
         english_names = [name.strip() for name in english.split(",")]
         chinese_names = [name.strip() for name in re.split("[，,]", chinese)]
+        pairs: list[tuple[tuple[str, ...], tuple[str, ...]]]
         if len(english_names) == len(chinese_names) > 1:
             pairs = [((e,), (c,)) for e, c in zip(english_names, chinese_names, strict=True)]
         else:
@@ -117,7 +119,7 @@ def dictionary_words(terms: Iterable[GlossaryTerm]) -> list[str]:
     return sorted(words)
 
 
-def _english_pattern(name: str, emphasis: bool = False) -> re.Pattern[str]:
+def english_pattern(name: str, emphasis: bool = False) -> re.Pattern[str]:
     """Match ``name`` as whole words, a hyphen and a space alike, a plural too; or in italics."""
     words = r"[\s-]+".join(re.escape(word) for word in re.split(r"[\s-]+", name))
     body = rf"{words}(?:s|es)?"
@@ -141,8 +143,8 @@ def _teaching_page(term: GlossaryTerm, candidates: dict[str, str]) -> str | None
     for name in term.english:
         if name in TEACHING_PAGES:
             return TEACHING_PAGES[name]
-    plain = [_english_pattern(name) for name in term.english]
-    italic = [_english_pattern(name, emphasis=True) for name in term.english]
+    plain = [english_pattern(name) for name in term.english]
+    italic = [english_pattern(name, emphasis=True) for name in term.english]
     for page, text in candidates.items():
         if any(_in_title(name, _title(text)) for name in term.english):
             return page
@@ -154,7 +156,7 @@ def _teaching_page(term: GlossaryTerm, candidates: dict[str, str]) -> str | None
 
 
 def teaching_pages(terms: Iterable[GlossaryTerm], pages: dict[str, str]) -> dict[str, list[str]]:
-    """Map each term, English (lowercase) and Chinese, to the page that teaches it.
+    r"""Map each term, English (lowercase) and Chinese, to the page that teaches it.
 
     ``pages`` maps each page's name to its English source, in reading order.
     The page that teaches a concept is the one listed in
@@ -169,9 +171,9 @@ def teaching_pages(terms: Iterable[GlossaryTerm], pages: dict[str, str]) -> dict
     --------
     >>> leaf = GlossaryTerm(("leaf tensor",), ("叶张量",))
     >>> teaching_pages([leaf], {
-    ...     "index": "# Book\\n*leaf tensors*",
-    ...     "a": "# A\\nA leaf tensor.",
-    ...     "b": "# B\\nA *leaf tensor*.",
+    ...     "index": "# Book\n*leaf tensors*",
+    ...     "a": "# A\nA leaf tensor.",
+    ...     "b": "# B\nA *leaf tensor*.",
     ... })
     {'leaf tensor': ['b'], '叶张量': ['b']}
     """

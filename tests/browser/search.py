@@ -163,9 +163,8 @@ def table(rows: list[Row]) -> str:
 
 def main() -> None:
     """Print the issue's table, then the glossary's, searched on the built site."""
-    from playwright.sync_api import sync_playwright
-
     from conftest import CHROMIUM, CHROMIUM_FLAGS, serve  # type: ignore[import-not-found]
+    from playwright.sync_api import sync_playwright
 
     queries = ISSUE_QUERIES + [(term.chinese[0], term.english[0]) for term in terms()]
     with serve() as base_url, sync_playwright() as playwright:

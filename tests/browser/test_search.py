@@ -139,7 +139,7 @@ def test_the_search_button_works_on_a_phone(browser, base_url, language):
 
 @pytest.mark.parametrize(
     ("language", "footer"),
-    [("en", "By The autograd-guide authors"), ("zh_CN", "作者：autograd-guide 编写组")],
+    [("en", "By The autograd-guide authors"), ("zh_CN", "作者：autograd-guide 编写组")],  # noqa: RUF001
 )
 def test_the_footer_speaks_the_page_language(browser, base_url, language, footer):
     page = browser.new_page()
