@@ -82,3 +82,94 @@ var splitQuery = (query) => {
   }
   return words;
 };
+
+/*
+ * Sphinx's full-text lookup (Search.performTermsSearch of searchtools.js,
+ * Sphinx 8.2.3), with two changes for Chinese words:
+ *
+ * - Sphinx does not require a query word of one or two letters when the
+ *   query has longer ones, a rule for English (so "an" need not be on the
+ *   page). A Chinese word of two characters is a whole word (分离 in
+ *   分离计算图) and is always required.
+ * - A Chinese word made of shorter indexed words (反向步骤: 反向, 步骤) also
+ *   finds the pages that hold all its parts, as an English query finds the
+ *   pages that hold all its words; the pages holding it whole score higher.
+ */
+BookSearch.han = /\p{Script=Han}/u;
+
+BookSearch.files = (record) =>
+  record === undefined ? [] : record.length === undefined ? [record] : record;
+
+// The files holding a word, each with Sphinx's score for it.
+BookSearch.scores = (word) => {
+  const { terms, titleterms } = Search._index;
+  const scores = new Map();
+  const add = (record, score) =>
+    BookSearch.files(record).forEach((file) => scores.set(file, Math.max(scores.get(file) || 0, score)));
+  if (Object.hasOwn(terms, word)) add(terms[word], Scorer.term);
+  if (Object.hasOwn(titleterms, word)) add(titleterms[word], Scorer.title);
+  if (word.length > 2) {
+    const escaped = _escapeRegExp(word);
+    if (!Object.hasOwn(terms, word))
+      Object.keys(terms).forEach((term) => term.match(escaped) && add(terms[term], Scorer.partialTerm));
+    if (!Object.hasOwn(titleterms, word))
+      Object.keys(titleterms).forEach(
+        (term) => term.match(escaped) && add(titleterms[term], Scorer.partialTitle),
+      );
+  }
+  return scores;
+};
+
+// The shorter indexed words a Chinese word is made of, or none.
+BookSearch.parts = (word) => {
+  const parts = [];
+  let start = 0;
+  while (start < word.length) {
+    let end = Math.min(word.length, start + word.length - 1);
+    while (end > start && !BookSearch.indexed(word.slice(start, end))) end -= 1;
+    if (end === start) return [];
+    parts.push(word.slice(start, end));
+    start = end;
+  }
+  return parts.length > 1 ? parts : [];
+};
+
+Search.performTermsSearch = (searchTerms, excludedTerms) => {
+  const { terms, titleterms, filenames, docnames, titles } = Search._index;
+  const matches = [...searchTerms].map((word) => {
+    const scores = BookSearch.scores(word);
+    if (BookSearch.han.test(word)) {
+      const parts = BookSearch.parts(word).map(BookSearch.scores);
+      if (parts.length)
+        for (const file of parts[0].keys())
+          if (!scores.has(file) && parts.every((part) => part.has(file)))
+            scores.set(file, Scorer.partialTerm);
+    }
+    return { word, scores };
+  });
+  // Sphinx's rule: a file must hold every word, or every long word; a
+  // Chinese word counts as long.
+  const required = matches.filter(({ word }) => word.length > 2 || BookSearch.han.test(word));
+  const files = new Set(matches.flatMap(({ scores }) => [...scores.keys()]));
+  const results = [];
+  for (const file of files) {
+    const held = matches.filter(({ scores }) => scores.has(file));
+    if (held.length !== matches.length && !required.every(({ scores }) => scores.has(file)))
+      continue;
+    if (!held.length || (required.length === 0 && held.length !== matches.length)) continue;
+    const excluded = [...excludedTerms].some((term) =>
+      [terms[term], titleterms[term]].some((record) => BookSearch.files(record).includes(file)),
+    );
+    if (excluded) continue;
+    results.push([
+      docnames[file],
+      titles[file],
+      "",
+      null,
+      Math.max(...held.map(({ scores }) => scores.get(file))),
+      filenames[file],
+      SearchResultKind.text,
+    ]);
+  }
+  return results;
+};
