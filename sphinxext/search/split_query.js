@@ -12,8 +12,9 @@ var BookSearch = {
   // Each glossary term, English (lowercase) and Chinese, and the pages that
   // teach it, from the glossary and the pages (book_search.teaching_pages).
   teaching: /* TEACHING_PAGES */ {},
-  // The query being run, as the reader typed it.
+  // The query being run, as the reader typed it, and its words.
   query: "",
+  words: [],
   _longest: 0,
 
   indexed: (word) => {
@@ -73,6 +74,7 @@ var BookSearch = {
 var splitQuery = (query) => {
   BookSearch.query = query;
   const words = [];
+  BookSearch.words = words;
   for (const run of query.split(/[^\p{Letter}\p{Number}_\p{Emoji_Presentation}]+/gu)) {
     for (const piece of run.split(/(\p{Script=Han}+)/u)) {
       if (!piece) continue;
@@ -85,7 +87,10 @@ var splitQuery = (query) => {
 
 /*
  * Sphinx's full-text lookup (Search.performTermsSearch of searchtools.js,
- * Sphinx 8.2.3), with two changes for Chinese words:
+ * Sphinx 8.2.3), with two changes for Chinese words, and one for both
+ * languages: a page scores the sum of its words' scores, not the highest,
+ * so that a page whose titles hold every word of the query comes before
+ * one whose titles hold only one.
  *
  * - Sphinx does not require a query word of one or two letters when the
  *   query has longer ones, a rule for English (so "an" need not be on the
@@ -93,7 +98,9 @@ var splitQuery = (query) => {
  *   分离计算图) and is always required.
  * - A Chinese word made of shorter indexed words (反向步骤: 反向, 步骤) also
  *   finds the pages that hold all its parts, as an English query finds the
- *   pages that hold all its words; the pages holding it whole score higher.
+ *   pages that hold all its words, a point below the lowest score of its
+ *   parts: below the pages that hold it whole in their text, unless the
+ *   parts are all in a page's titles (自定义函数 in "自定义自动微分函数").
  */
 BookSearch.han = /\p{Script=Han}/u;
 
@@ -143,7 +150,7 @@ Search.performTermsSearch = (searchTerms, excludedTerms) => {
       if (parts.length)
         for (const file of parts[0].keys())
           if (!scores.has(file) && parts.every((part) => part.has(file)))
-            scores.set(file, Scorer.partialTerm);
+            scores.set(file, Math.min(...parts.map((part) => part.get(file))) - 1);
     }
     return { word, scores };
   });
@@ -166,7 +173,7 @@ Search.performTermsSearch = (searchTerms, excludedTerms) => {
       titles[file],
       "",
       null,
-      Math.max(...held.map(({ scores }) => scores.get(file))),
+      held.reduce((total, { scores }) => total + scores.get(file), 0),
       filenames[file],
       SearchResultKind.text,
     ]);

@@ -33,6 +33,7 @@ PHRASES = [
     ("zh_CN", "二阶导数", "guide/higher-order"),
     ("en", "leaf nodes of the graph", "guide/computational-graph"),
     ("en", "turn gradients off", "guide/no-grad"),
+    ("en", "custom function", "guide/custom-functions"),
     ("en", "why gradients accumulate", "autograd/first-gradient"),
 ]
 
