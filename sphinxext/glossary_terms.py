@@ -29,6 +29,7 @@ TEACHING_PAGES = {
     "machine epsilon": "api",
     "subnormal number": "api",
     "automatic differentiation": "autograd/index",
+    "autograd": "autograd/first-gradient",
     "leaf node": "guide/computational-graph",
     "dual tensor": "practice/forward-mode",
     "tangent": "practice/forward-mode",
@@ -163,7 +164,9 @@ def teaching_pages(terms: Iterable[GlossaryTerm], pages: dict[str, str]) -> dict
     :data:`TEACHING_PAGES`; else the page whose title names it; else the
     first that sets one of its English names in italics, the book's way of
     introducing a term; else the first that uses one. The index pages, the
-    glossary and the API reference are never it. A Chinese term gets the
+    glossary and the API reference are never it, unless listed. A name of
+    a concept that its page does not use gets the page found for it alone.
+    A Chinese term gets the
     teaching pages of every concept it names (反向传播 names backpropagation
     and the backward pass).
 
@@ -183,7 +186,14 @@ def teaching_pages(terms: Iterable[GlossaryTerm], pages: dict[str, str]) -> dict
         page = _teaching_page(term, candidates)
         if page is None:
             continue
-        for key in (*(name.lower() for name in term.english), *term.chinese):
-            if page not in taught.setdefault(key, []):
-                taught[key].append(page)
+        keys = {name.lower(): page for name in term.english} | dict.fromkeys(term.chinese, page)
+        # Another English name the concept's page does not use (autograd, on
+        # the page about automatic differentiation) gets a page of its own.
+        for name in term.english[1:]:
+            if name in TEACHING_PAGES or not english_pattern(name).search(pages[page]):
+                alone = _teaching_page(GlossaryTerm((name,), ()), candidates)
+                keys[name.lower()] = alone or page
+        for key, taught_page in keys.items():
+            if taught_page not in taught.setdefault(key, []):
+                taught[key].append(taught_page)
     return taught
