@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import combinations
 from pathlib import Path
 
 # Words a reader types that the glossary does not list as such: the names in
@@ -111,13 +112,40 @@ def glossary_terms(glossary: Path) -> list[GlossaryTerm]:
 def dictionary_words(terms: Iterable[GlossaryTerm]) -> list[str]:
     """Return the Chinese words jieba must know: each run of Chinese characters of each term.
 
-    ``黑塞-向量积`` gives ``黑塞`` and ``向量积``; ``eager 模式`` gives ``模式``.
+    ``黑塞-向量积`` gives ``黑塞`` and ``向量积``; ``eager 模式`` gives ``模式``;
+    the beginning or end that several terms share is one too.
+
+    Examples
+    --------
+    >>> dictionary_words([GlossaryTerm(("forward mode",), ("前向模式",)),
+    ...                   GlossaryTerm(("forward pass",), ("前向传播",))])[:3]
+    ['二阶导数', '前向', '前向传播']
     """
     words = dict.fromkeys(
         run for term in terms for name in term.chinese for run in _HAN.findall(name)
     )
     words.update(dict.fromkeys(EXTRA_CHINESE_TERMS))
-    return sorted(words)
+    # The beginning or end that several terms share is a word of its own
+    # (前向 in 前向传播 and 前向模式), which jieba may not know: the text says
+    # 前向计算图 too.
+    # Only where the rest of each term is two characters or more, so that
+    # both sides read as words: 向传播, shared by 前向传播 and 反向传播, is not one.
+    shared = set()
+    for first, second in combinations(sorted(words), 2):
+        prefix = _common_prefix(first, second)
+        suffix = _common_prefix(first[::-1], second[::-1])[::-1]
+        for common in (prefix, suffix):
+            rest = min(len(first), len(second)) - len(common)
+            if len(common) >= 2 and rest >= 2:
+                shared.add(common)
+    return sorted(set(words) | shared)
+
+
+def _common_prefix(first: str, second: str) -> str:
+    length = 0
+    while length < min(len(first), len(second)) and first[length] == second[length]:
+        length += 1
+    return first[:length]
 
 
 def english_pattern(name: str, emphasis: bool = False) -> re.Pattern[str]:

@@ -14,6 +14,17 @@ from .search import containing, found, open_search, page_texts, shown, terms
 
 LANGUAGES = ("en", "zh_CN")
 TERMS = terms()
+# Pages that use a term's English name in another sense, where the Chinese
+# rightly says something else: "a guard worth keeping" (a check), "the trace
+# of losses" and "the trace of the backward calls" (a record).
+OTHER_SENSES = {
+    "guard": {"practice/broken-loops"},
+    "trace": {"practice/broken-loops", "practice/memory"},
+}
+# English names that the page teaching the concept never writes: the
+# training loop defines "the loss", and no English page says "loss
+# function", so that query cannot find it (the Chinese page writes 损失函数).
+UNUSED_IN_ENGLISH = {"loss function"}
 # Questions a reader types, and the page each must find among its first three.
 PHRASES = [
     ("zh_CN", "计算图中的叶子节点", "guide/computational-graph"),
@@ -74,7 +85,8 @@ def test_a_glossary_term_finds_the_page_teaching_it_first_and_every_page_using_i
             results[name] = found(searching[language], name)
             key = name.lower() if language == "en" else name
             assert key in teaching, f"{name!r} has no teaching page"
-            assert set(teaching[key]) <= set(results[name][:3]), (name, results[name][:5])
+            if language == "zh_CN" or name not in UNUSED_IN_ENGLISH:
+                assert set(teaching[key]) <= set(results[name][:3]), (name, results[name][:5])
             missing = containing(texts[language], name) - set(results[name])
             assert not missing, f"{name!r} ({language}) misses pages that contain it: {missing}"
     # The Chinese term finds every page that the English search finds for the
@@ -83,6 +95,7 @@ def test_a_glossary_term_finds_the_page_teaching_it_first_and_every_page_using_i
     # whose prose has no English words, cannot match as such.
     english, chinese = term.english[0], term.chinese[0]
     named = containing(texts["en"], english) & set(results[english])
+    named -= OTHER_SENSES.get(english, set())
     assert named <= set(results[chinese]), named - set(results[chinese])
     assert len(results[chinese]) >= len(named)
 
