@@ -195,7 +195,7 @@ def test_english_pages_are_not_translated():
 def _search_data(language: str) -> tuple[dict, dict[str, list[str]]]:
     index = (SITE / language / "searchindex.js").read_text(encoding="utf-8")
     script = (SITE / language / "_static" / "language_data.js").read_text(encoding="utf-8")
-    teaching = re.search(r"teaching: (\{.*?\}),\n", script)
+    teaching = re.search(r"^  teaching: (\{.*\}),$", script, re.MULTILINE)
     assert teaching is not None, "language_data.js has no teaching pages"
     return json.loads(index.removeprefix("Search.setIndex(").removesuffix(")")), json.loads(
         teaching.group(1)
