@@ -194,7 +194,7 @@ def test_page_shows_one_search_field_and_no_empty_top_bar(loaded):
     _, _, seen = loaded
     fields = seen.page.locator("input[name='q'], .search-button-field").all()
     assert sum(field.is_visible() for field in fields) == 1
-    assert seen.page.locator("#pst-header").count() == 0
+    assert not seen.page.locator("#pst-header").is_visible()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
