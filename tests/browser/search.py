@@ -143,21 +143,24 @@ class Row:
     """One line of the table: a query in each language and the pages each finds."""
 
     chinese: str
-    chinese_pages: int
+    chinese_pages: list[str]
     english: str
-    english_pages: int
+    english_pages: list[str]
 
 
 def table(rows: list[Row]) -> str:
-    """The rows as the issue's Markdown table."""
+    """The rows as the issue's Markdown table, with the first page each query finds."""
     lines = [
-        "| query (zh_CN) | pages found | query (en) | pages found |",
-        "|---|---:|---|---:|",
+        "| query (zh_CN) | pages found | first | query (en) | pages found | first |",
+        "|---|---:|---|---|---:|---|",
     ]
-    lines += [
-        f"| {row.chinese} | {row.chinese_pages} | {row.english} | {row.english_pages} |"
-        for row in rows
-    ]
+    for row in rows:
+        first_chinese = row.chinese_pages[0] if row.chinese_pages else ""
+        first_english = row.english_pages[0] if row.english_pages else ""
+        lines.append(
+            f"| {row.chinese} | {len(row.chinese_pages)} | {first_chinese} "
+            f"| {row.english} | {len(row.english_pages)} | {first_english} |"
+        )
     return "\n".join(lines)
 
 
@@ -173,8 +176,7 @@ def main() -> None:
         for language, page in pages.items():
             open_search(page, base_url, language)
         rows = [
-            Row(zh, len(found(pages["zh_CN"], zh)), en, len(found(pages["en"], en)))
-            for zh, en in queries
+            Row(zh, found(pages["zh_CN"], zh), en, found(pages["en"], en)) for zh, en in queries
         ]
         browser.close()
     print(table(rows[: len(ISSUE_QUERIES)]))
