@@ -44,6 +44,8 @@ language_settings = {
         "not_found_text": (
             "This page does not exist. It may have moved; start again from the\n{home}."
         ),
+        "author": "The autograd-guide authors",
+        "copyright": "2026, The autograd-guide authors",
     },
     "zh_CN": {
         "html_title": "PyTorch 自动微分指南",
@@ -66,6 +68,8 @@ language_settings = {
         "book_pdf_tooltip": "下载全书的 PDF 文件",
         "not_found_title": "页面不存在",
         "not_found_text": "你要找的页面不存在，可能已经移动了位置。请从{home}的首页重新开始。",
+        "author": "autograd-guide 编写组",
+        "copyright": "2026，autograd-guide 编写组",
     },
 }
 # The book's languages, each named in itself as the language switch and the
@@ -86,6 +90,7 @@ extensions = [
     "helper_source",
     "execution_cache",
     "figure_alt",
+    "book_search",
     "light_pages",
     "accessible_theme",
     "page_metadata",
@@ -159,7 +164,16 @@ html_theme_options = {
     # The language switch (sphinxext/templates/language-switch.html) comes
     # first among the buttons above each page.
     "article_header_end": ["language-switch", "article-header-buttons"],
+    # pydata-sphinx-theme 0.20 puts a search field in a top bar of its own
+    # unless told otherwise, and sphinx-book-theme 1.4.0, which has the
+    # search in its sidebar and its search button above each page, does not
+    # tell it (executablebooks/sphinx-book-theme#986): the bar would hold a
+    # second search field and nothing else. templates/layout.html leaves out
+    # the bar itself.
+    "navbar_persistent": [],
 }
+# The search page has its own search field; the sidebar's would be a second.
+html_sidebars = {"search": ["navbar-logo.html", "icon-links.html", "sbt-sidebar-nav.html"]}
 # Without a default, the theme's script logs an error on a first visit.
 html_context = {"default_mode": "auto"}
 templates_path = ["sphinxext/templates"]
@@ -167,6 +181,12 @@ html_static_path = ["sphinxext/static"]
 html_css_files = ["book.css"]
 html_favicon = "sphinxext/static/favicon.svg"
 html_last_updated_fmt = None
+
+# -- Search ------------------------------------------------------------------
+# The page that teaches a term of the query comes first; sphinxext/book_search.py
+# finds it, gives the Chinese index the glossary's terms and cuts queries the
+# way the index was cut.
+html_search_scorer = "sphinxext/search/scorer.js"
 
 # -- Copy buttons ------------------------------------------------------------
 # Code cells get a copy button; their outputs do not. In doctest examples

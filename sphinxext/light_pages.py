@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import logging as logging_module
 import os
 import posixpath
 import re
@@ -43,7 +42,6 @@ from typing import Any
 from fontTools import subset
 from markupsafe import Markup
 from sphinx.application import Sphinx
-from sphinx.config import Config
 from sphinx.util import logging
 from sphinx.util.typing import ExtensionMetadata
 
@@ -377,27 +375,6 @@ def _font_key(wanted_key: str, font: Path) -> str:
     return f"{wanted_key} {hashlib.sha256(font.read_bytes()).hexdigest()}"
 
 
-def _chinese_search_without_a_second_dictionary(app: Sphinx, config: Config) -> None:
-    # Sphinx's Chinese search loads jieba's own dictionary a second time, as a
-    # user dictionary, unless told of another: 350,000 words added one by one
-    # (seconds) on every Chinese build, a no-op included. The only lasting
-    # effect is that jieba's total of word frequencies doubles, as each word
-    # gets the frequency it already had. An empty "dict" option skips the
-    # loading, and doubling the total here keeps the segmentation, and so the
-    # search index, exactly as it was. jieba's messages about loading its
-    # dictionary are turned off.
-    if not str(config.language).startswith("zh") or "dict" in config.html_search_options:
-        return
-    try:
-        import jieba
-    except ImportError:
-        return
-    jieba.setLogLevel(logging_module.WARNING)
-    jieba.initialize()
-    jieba.dt.total *= 2
-    config.html_search_options = {**config.html_search_options, "dict": ""}
-
-
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Register the template filter and the font subsetting."""
 
@@ -410,7 +387,6 @@ def setup(app: Sphinx) -> ExtensionMetadata:
             filters["merged_stylesheets"] = lambda html: merged_stylesheets(html, lists)
             filters["deferred_scripts"] = deferred_scripts
 
-    app.connect("config-inited", _chinese_search_without_a_second_dictionary)
     app.connect("builder-inited", add_filter)
     app.connect("build-finished", _subset_icon_font)
     # After the themes' own handlers (priority 500): pydata-sphinx-theme

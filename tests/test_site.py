@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -193,3 +194,49 @@ def test_english_pages_are_not_translated():
         article = soup(ENGLISH, page).select_one("article")
         assert article is not None, page
         assert not CJK.search(article.get_text()), page
+
+
+def _search_data(language: str) -> tuple[dict, dict[str, list[str]]]:
+    index = (SITE / language / "searchindex.js").read_text(encoding="utf-8")
+    script = (SITE / language / "_static" / "language_data.js").read_text(encoding="utf-8")
+    teaching = re.search(r"^  teaching: (\{.*\}),$", script, re.MULTILINE)
+    assert teaching is not None, "language_data.js has no teaching pages"
+    return json.loads(index.removeprefix("Search.setIndex(").removesuffix(")")), json.loads(
+        teaching.group(1)
+    )
+
+
+def test_chinese_index_holds_the_glossary_terms_whole():
+    index, _ = _search_data("zh_CN")
+    words = set(index["terms"]) | set(index["titleterms"])
+    text = "".join(soup("zh_CN", page).get_text() for page in pages("zh_CN"))
+    assert {"反向传播", "叶子节点", "雅可比矩阵", "梯度累积", "原地操作"} <= words
+    missing = [
+        word
+        for word in (SITE.parent / "doctrees" / "html" / "zh_CN" / "book-search" / "dictionary.txt")
+        .read_text(encoding="utf-8")
+        .split()
+        if word in text and word not in words
+    ]
+    assert not missing
+
+
+@pytest.mark.parametrize(
+    ("term", "page"),
+    [
+        ("gradient", "autograd/first-gradient"),
+        ("leaf node", "guide/computational-graph"),
+        ("叶子节点", "guide/computational-graph"),
+        ("detach", "autograd/detach"),
+        ("hook", "guide/hooks"),
+        ("in-place operation", "guide/in-place"),
+        ("forward mode", "practice/forward-mode"),
+        ("gradient accumulation", "autograd/first-gradient"),
+        ("custom autograd function", "guide/custom-functions"),
+        ("kink", "practice/kinks"),
+    ],
+)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_search_knows_the_page_teaching_a_term(language, term, page):
+    _, teaching = _search_data(language)
+    assert teaching[term] == [page]

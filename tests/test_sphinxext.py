@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import shutil
 from doctest import testmod as run_examples
 from pathlib import Path
@@ -12,8 +13,10 @@ from types import SimpleNamespace
 
 import book_languages
 import book_pdf
+import book_search
 import catalogs
 import cell_errors
+import glossary_terms
 import line_breaking
 import nbformat
 import notebook_downloads
@@ -212,6 +215,7 @@ def test_punctuation_is_kept_on_the_line_of_the_formula_or_code_it_follows():
         book_languages,
         book_pdf,
         catalogs,
+        glossary_terms,
         cell_errors,
         line_breaking,
         notebook_downloads,
@@ -351,3 +355,27 @@ def test_scripts_are_deferred_in_their_order():
     assert deferred.index(base64.b64encode(READY_STATE_SHIM.encode()).decode()) < (
         deferred.index("documentation_options.js")
     )
+
+
+def test_every_glossary_row_gives_search_terms_in_both_languages():
+    terms = glossary_terms.glossary_terms(ROOT / "docs" / "glossary.md")
+    rows = (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8").count("\n| ") - 2
+    assert len(terms) >= rows
+    assert all(term.english and all(term.chinese) for term in terms)
+    words = glossary_terms.dictionary_words(terms)
+    assert {"反向传播", "叶子节点", "雅可比矩阵", "雅可比", "黑塞", "向量积", "凸"} <= set(words)
+    assert not [word for word in words if not re.fullmatch(r"[\u3400-\u9fff]+", word)]
+
+
+def test_the_chinese_index_holds_each_term_whole_and_by_its_parts(tmp_path):
+    synonyms = tmp_path / "synonyms.json"
+    synonyms.write_text(json.dumps({"detach": ["分离"], "in-place operation": ["原地操作"]}))
+    search = book_search.BookSearchChinese({"dict": "", "synonyms": str(synonyms)})
+    search.book_terms = frozenset({"叶子节点", "叶子", "计算图"})
+    words = search.split("计算图中的非叶子节点")
+    assert {"计算图", "叶子节点", "叶子", "节点"} <= set(words)
+    assert {"分离", "原地操作"} <= set(search.split("y = x.detach(); in-place operations"))
+    assert "分离" not in search.split("detached = x")
+    assert search.word_filter("凸") is False
+    search.book_terms = frozenset({"凸"})
+    assert search.word_filter("凸") is True

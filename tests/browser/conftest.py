@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import http.server
@@ -64,18 +65,27 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def base_url() -> Iterator[str]:
-    if not site_languages():
-        pytest.fail(f"{SITE} is not built; run `nox -s docs` first")
+@contextlib.contextmanager
+def serve() -> Iterator[str]:
+    """Serve the built site on 127.0.0.1 while the block runs; give its address."""
     handler = functools.partial(_SiteHandler, directory=str(SITE))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{PREFIX}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="session")
+def base_url() -> Iterator[str]:
+    if not site_languages():
+        pytest.fail(f"{SITE} is not built; run `nox -s docs` first")
+    with serve() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,170 @@
+"""The search of both languages, as a reader uses it: terms, questions, the search field.
+
+Run with ``nox -s browser`` after ``nox -s docs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from .search import containing, found, open_search, page_texts, shown, terms
+
+LANGUAGES = ("en", "zh_CN")
+TERMS = terms()
+# Pages that use a term's English name in another sense, where the Chinese
+# rightly says something else: "a guard worth keeping" (a check), "the trace
+# of losses" and "the trace of the backward calls" (a record).
+OTHER_SENSES = {
+    "guard": {"practice/broken-loops"},
+    "trace": {"practice/broken-loops", "practice/memory"},
+}
+# English names that the page teaching the concept never writes: the
+# training loop defines "the loss", and no English page says "loss
+# function", so that query cannot find it (the Chinese page writes 损失函数).
+UNUSED_IN_ENGLISH = {"loss function"}
+# Questions a reader types, and the page each must find among its first three.
+PHRASES = [
+    ("zh_CN", "计算图中的叶子节点", "guide/computational-graph"),
+    ("zh_CN", "为什么梯度会累积", "autograd/first-gradient"),
+    ("zh_CN", "关闭梯度计算", "guide/no-grad"),
+    ("zh_CN", "自定义自动微分函数的反向传播", "guide/custom-functions"),
+    ("zh_CN", "原地操作的错误信息", "guide/in-place"),
+    ("zh_CN", "雅可比矩阵和黑塞矩阵", "guide/jacobians"),
+    ("zh_CN", "前向模式的对偶张量", "practice/forward-mode"),
+    ("zh_CN", "张量上的钩子", "guide/hooks"),
+    ("zh_CN", "分离计算图", "autograd/detach"),
+    ("zh_CN", "折点处的梯度", "practice/kinks"),
+    ("zh_CN", "用有限差分检查导数", "autograd/checking-derivatives"),
+    ("zh_CN", "用 vmap 计算逐样本梯度", "guide/jacobians"),
+    ("zh_CN", "retain_graph 的作用", "guide/higher-order"),
+    ("zh_CN", "自定义函数", "guide/custom-functions"),
+    ("zh_CN", "二阶导数", "guide/higher-order"),
+    ("en", "leaf nodes of the graph", "guide/computational-graph"),
+    ("en", "turn gradients off", "guide/no-grad"),
+    ("en", "custom function", "guide/custom-functions"),
+    ("en", "why gradients accumulate", "autograd/first-gradient"),
+]
+
+
+@pytest.fixture(scope="module")
+def searching(browser: Browser, base_url: str) -> Iterator[dict[str, Page]]:
+    """The search page of each language, its index loaded."""
+    context = browser.new_context()
+    pages = {}
+    for language in LANGUAGES:
+        pages[language] = context.new_page()
+        open_search(pages[language], base_url, language)
+    yield pages
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def texts() -> dict[str, dict[str, str]]:
+    """The text of every page, by language and page."""
+    return {language: page_texts(language) for language in LANGUAGES}
+
+
+@pytest.fixture(scope="module")
+def teaching(searching: dict[str, Page]) -> dict[str, list[str]]:
+    """Each term's teaching pages, as the built site's search knows them."""
+    taught: dict[str, list[str]] = searching["en"].evaluate("BookSearch.teaching")
+    assert taught == searching["zh_CN"].evaluate("BookSearch.teaching")
+    return taught
+
+
+@pytest.mark.parametrize("term", TERMS, ids=[term.english[0] for term in TERMS])
+def test_a_glossary_term_finds_the_page_teaching_it_first_and_every_page_using_it(
+    searching, texts, teaching, term
+):
+    results = {}
+    for language, names in (("en", term.english), ("zh_CN", term.chinese)):
+        for name in names:
+            results[name] = found(searching[language], name)
+            key = name.lower() if language == "en" else name
+            assert key in teaching, f"{name!r} has no teaching page"
+            if language == "zh_CN" or name not in UNUSED_IN_ENGLISH:
+                assert set(teaching[key]) <= set(results[name][:3]), (name, results[name][:5])
+            missing = containing(texts[language], name) - set(results[name])
+            assert not missing, f"{name!r} ({language}) misses pages that contain it: {missing}"
+    # The Chinese term finds every page that the English search finds for the
+    # English term and that names it: an English query finds the pages that
+    # hold its words anywhere ("backward" and "step"), which a Chinese page,
+    # whose prose has no English words, cannot match as such.
+    english, chinese = term.english[0], term.chinese[0]
+    named = containing(texts["en"], english) & set(results[english])
+    named -= OTHER_SENSES.get(english, set())
+    assert named <= set(results[chinese]), named - set(results[chinese])
+    assert len(results[chinese]) >= len(named)
+
+
+@pytest.mark.parametrize(("language", "query", "expected"), PHRASES)
+def test_a_question_finds_its_page(browser, base_url, language, query, expected):
+    context = browser.new_context()
+    try:
+        results = shown(context.new_page(), base_url, language, query)
+        assert expected in results[:3], results
+    finally:
+        context.close()
+
+
+def _visible_search_fields(page: Page) -> int:
+    fields = page.locator("input[name='q'], .search-button-field")
+    return sum(field.is_visible() for field in fields.all())
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_ctrl_k_focuses_the_search_field_and_it_searches(browser, base_url, language):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/{language}/guide/hooks.html")
+        page.wait_for_load_state("load")
+        assert _visible_search_fields(page) == 1
+        page.keyboard.press("Control+k")
+        field = page.locator("input[name='q']:focus")
+        field.wait_for(state="visible")
+        query = "钩子" if language == "zh_CN" else "hook"
+        page.keyboard.type(query)
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/search.html?q=*")
+        assert "guide/hooks" in shown(page, base_url, language, query)[:3]
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_search_button_works_on_a_phone(browser, base_url, language):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/{language}/guide/in-place.html")
+        page.wait_for_load_state("load")
+        button = page.locator(".article-header-buttons button.search-button")
+        assert button.is_visible()
+        button.click()
+        field = page.locator("#pst-search-dialog input[name='q']")
+        field.wait_for(state="visible")
+        assert field.evaluate("input => input === document.activeElement")
+        query = "原地操作" if language == "zh_CN" else "in-place operation"
+        field.fill(query)
+        field.press("Enter")
+        page.wait_for_url("**/search.html?q=*")
+        assert "guide/in-place" in shown(page, base_url, language, query)[:3]
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "footer"),
+    [("en", "By The autograd-guide authors"), ("zh_CN", "作者：autograd-guide 编写组")],  # noqa: RUF001
+)
+def test_the_footer_speaks_the_page_language(browser, base_url, language, footer):
+    page = browser.new_page()
+    try:
+        page.goto(f"{base_url}/{language}/guide/hooks.html")
+        assert page.locator(".component-author").inner_text().strip() == footer
+    finally:
+        page.close()
