@@ -186,7 +186,8 @@ html_last_updated_fmt = None
 # The page that teaches a term of the query comes first; sphinxext/book_search.py
 # finds it, gives the Chinese index the glossary's terms and cuts queries the
 # way the index was cut.
-html_search_scorer = "sphinxext/search/scorer.js"
+# Absolute: Sphinx opens it from the working directory (not a config hash input).
+html_search_scorer = str(ROOT / "sphinxext" / "search" / "scorer.js")
 
 # -- Copy buttons ------------------------------------------------------------
 # Code cells get a copy button; their outputs do not. In doctest examples

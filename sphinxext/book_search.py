@@ -88,6 +88,18 @@ def _search_folder(app: Sphinx) -> Path:
     return Path(app.doctreedir, "book-search")
 
 
+# The folder of the files named in html_search_options. The options name the
+# files relative to it: html_search_options is part of the configuration hash
+# in each language's .buildinfo, which must not depend on where the checkout is.
+_folder: list[Path] = []
+
+
+def _search_file(options: dict[str, str], key: str) -> Path:
+    """Return the file that ``options[key]`` names, or a path that is no file."""
+    name = options.get(key, "")
+    return _folder[-1] / name if name and _folder else Path("")
+
+
 def _glossary_path(app: Sphinx) -> Path:
     return Path(app.srcdir, f"{GLOSSARY}.md")
 
@@ -96,7 +108,10 @@ def _write_dictionary(app: Sphinx, config: Config) -> None:
     """Write jieba's user dictionary from the glossary and hand it to Sphinx's search."""
     folder = _search_folder(app)
     folder.mkdir(parents=True, exist_ok=True)
-    terms = glossary_terms(_glossary_path(app))
+    # A book without a glossary (a scratch book in the tests) indexes with
+    # jieba's own dictionary alone.
+    glossary = _glossary_path(app)
+    terms = glossary_terms(glossary) if glossary.is_file() else []
     dictionary = folder / "dictionary.txt"
     _write_if_changed(dictionary, "".join(f"{word}\n" for word in dictionary_words(terms)))
     synonyms = folder / "synonyms.json"
@@ -119,11 +134,12 @@ def _write_dictionary(app: Sphinx, config: Config) -> None:
             pass
         else:
             jieba.setLogLevel(logging_module.WARNING)
+    _folder.append(folder)
     config.html_search_options = {
         **config.html_search_options,
-        "dict": str(dictionary),
-        "synonyms": str(synonyms),
-        "teaching_pages": str(folder / "teaching-pages.json"),
+        "dict": dictionary.name,
+        "synonyms": synonyms.name,
+        "teaching_pages": "teaching-pages.json",
     }
 
 
@@ -140,7 +156,7 @@ def _outdated_when_the_dictionary_changes(
     # (a glossary edit) writes them all.
     options = app.config.html_search_options
     digest = hashlib.sha256(
-        Path(options["dict"]).read_bytes() + Path(options["synonyms"]).read_bytes()
+        _search_file(options, "dict").read_bytes() + _search_file(options, "synonyms").read_bytes()
     ).hexdigest()
     if getattr(env, "book_search_dictionary", None) == digest:
         return []
@@ -151,9 +167,12 @@ def _outdated_when_the_dictionary_changes(
 def _write_teaching_pages(app: Sphinx, env: BuildEnvironment) -> list[str]:
     order = reading_order(env)
     pages = {name: env.doc2path(name).read_text(encoding="utf-8") for name in order}
-    terms = glossary_terms(_glossary_path(app))
+    glossary = _glossary_path(app)
+    terms = glossary_terms(glossary) if glossary.is_file() else []
     names = {name for term in terms for name in term.english}
-    for name, page in TEACHING_PAGES.items():
+    # The book's own corrections apply to the book's glossary, not to a book without one.
+    corrections = TEACHING_PAGES if glossary.is_file() else {}
+    for name, page in corrections.items():
         if name not in names or page not in pages:
             logger.warning(
                 f"glossary_terms.TEACHING_PAGES gives {name!r} the page {page!r}, but "
@@ -166,7 +185,7 @@ def _write_teaching_pages(app: Sphinx, env: BuildEnvironment) -> list[str]:
                 type="book_search",
             )
     taught = teaching_pages(terms, pages)
-    target = Path(app.config.html_search_options["teaching_pages"])
+    target = _search_file(app.config.html_search_options, "teaching_pages")
     text = json.dumps(taught, ensure_ascii=False, sort_keys=True)
     if not target.is_file() or target.read_text(encoding="utf-8") != text:
         target.write_text(text, encoding="utf-8")
@@ -174,7 +193,7 @@ def _write_teaching_pages(app: Sphinx, env: BuildEnvironment) -> list[str]:
 
 
 def _splitter_code(options: dict[str, str]) -> str:
-    path = Path(options.get("teaching_pages", ""))
+    path = _search_file(options, "teaching_pages")
     taught = path.read_text(encoding="utf-8") if path.is_file() else "{}"
     code = (HERE / "search" / "split_query.js").read_text(encoding="utf-8")
     return code.replace("/* TEACHING_PAGES */ {}", taught)
@@ -196,11 +215,11 @@ class BookSearchChinese(SearchChinese):
 
     def init(self, options: dict[str, str]) -> None:
         """Load the dictionary written from the glossary, and keep its words and synonyms."""
-        super().init(options)
-        path = Path(options.get("dict", ""))
+        super().init({**options, "dict": str(_search_file(options, "dict"))})
+        path = _search_file(options, "dict")
         words = path.read_text(encoding="utf-8").split() if path.is_file() else []
         self.book_terms = frozenset(words)
-        path = Path(options.get("synonyms", ""))
+        path = _search_file(options, "synonyms")
         synonyms = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
         self.english_names = [
             (english_pattern(name), chinese) for name, chinese in synonyms.items()
