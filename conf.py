@@ -44,6 +44,9 @@ language_settings = {
         "not_found_text": (
             "This page does not exist. It may have moved; start again from the\n{home}."
         ),
+        # Messages of Sphinx's search page that its catalog for the language
+        # lacks, as Documentation.TRANSLATIONS holds them (sphinxext/book_search.py).
+        "search_messages": {},
         "author": "The autograd-guide authors",
         "copyright": "2026, The autograd-guide authors",
     },
@@ -68,6 +71,13 @@ language_settings = {
         "book_pdf_tooltip": "下载全书的 PDF 文件",
         "not_found_title": "页面不存在",
         "not_found_text": "你要找的页面不存在，可能已经移动了位置。请从{home}的首页重新开始。",
+        # Sphinx 8.2.3's search asks for its status line with ngettext, in
+        # words its Chinese catalog does not have (it has the older "page(s)").
+        "search_messages": {
+            "Search finished, found one page matching the search query.": [
+                "搜索完成，共找到 ${resultCount} 个匹配的页面。"
+            ],
+        },
         "author": "autograd-guide 编写组",
         "copyright": "2026，autograd-guide 编写组",
     },

@@ -140,7 +140,14 @@ def _write_dictionary(app: Sphinx, config: Config) -> None:
         "dict": dictionary.name,
         "synonyms": synonyms.name,
         "teaching_pages": "teaching-pages.json",
+        "messages": json.dumps(_search_messages(config), ensure_ascii=False, sort_keys=True),
     }
+
+
+def _search_messages(config: Config) -> dict[str, list[str]]:
+    """Return the search page's messages that Sphinx's catalog for the language lacks."""
+    messages: dict[str, list[str]] = config.search_messages
+    return messages
 
 
 def _write_if_changed(path: Path, text: str) -> None:
@@ -196,7 +203,13 @@ def _splitter_code(options: dict[str, str]) -> str:
     path = _search_file(options, "teaching_pages")
     taught = path.read_text(encoding="utf-8") if path.is_file() else "{}"
     code = (HERE / "search" / "split_query.js").read_text(encoding="utf-8")
-    return code.replace("/* TEACHING_PAGES */ {}", taught)
+    code = code.replace("/* TEACHING_PAGES */ {}", taught)
+    # language_data.js runs after doctools.js and translations.js: the
+    # messages join the language's catalog before the search writes its status.
+    messages = options.get("messages", "{}")
+    if messages != "{}":
+        code += f"\nObject.assign(Documentation.TRANSLATIONS, {messages});\n"
+    return code
 
 
 class BookSearchEnglish(SearchEnglish):
@@ -256,6 +269,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the search languages, the dictionary and the teaching pages."""
     app.add_search_language(BookSearchEnglish)
     app.add_search_language(BookSearchChinese)
+    # Set per language through language_settings (book_languages).
+    app.add_config_value("search_messages", {}, "html", types=[dict])
     app.connect("config-inited", _write_dictionary)
     app.connect("env-get-outdated", _outdated_when_the_dictionary_changes)
     app.connect("env-updated", _write_teaching_pages)

@@ -168,3 +168,21 @@ def test_the_footer_speaks_the_page_language(browser, base_url, language, footer
         assert page.locator(".component-author").inner_text().strip() == footer
     finally:
         page.close()
+
+
+@pytest.mark.parametrize(
+    ("language", "query", "status"),
+    [
+        ("en", "hooks", "Search finished, found"),
+        ("zh_CN", "钩子", "搜索完成，共找到"),  # noqa: RUF001
+        ("zh_CN", "register_post_accumulate_grad_hook", "搜索完成，共找到"),  # noqa: RUF001
+    ],
+)
+def test_the_search_status_speaks_the_page_language(browser, base_url, language, query, status):
+    page = browser.new_page()
+    try:
+        shown(page, base_url, language, query)
+        summary = page.locator("#search-results .search-summary").inner_text().strip()
+        assert summary.startswith(status), summary
+    finally:
+        page.close()
