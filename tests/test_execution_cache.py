@@ -51,7 +51,8 @@ def _scratch_book(root: Path) -> None:
 def _write_helpers(root: Path, answer: int) -> None:
     package = root / "scratch_helpers"
     package.mkdir(exist_ok=True)
-    source = f'"""Helpers of the scratch book."""\n\nANSWER = {answer}\n'
+    # The book shows the version of the package it executes (package_version).
+    source = f'"""Helpers of the scratch book."""\n\n__version__ = "1.0.0"\nANSWER = {answer}\n'
     (package / "__init__.py").write_text(source, encoding="utf-8")
 
 
