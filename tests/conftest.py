@@ -20,6 +20,19 @@ settings.register_profile("autograd-guide", max_examples=50, deadline=None, data
 settings.load_profile("autograd-guide")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def plain_output() -> Iterator[None]:
+    """Make the programs the tests start write text without colour codes.
+
+    Sphinx, nox and pip colour their output when ``FORCE_COLOR`` is set, as CI
+    services often set it, and the tests read that output line by line.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("FORCE_COLOR", raising=False)
+        patch.setenv("NO_COLOR", "1")
+        yield
+
+
 @pytest.fixture(autouse=True)
 def close_figures() -> Iterator[None]:
     """Close every figure a test made, so that the next test starts with none open."""
