@@ -9,8 +9,6 @@ from typing import Any
 
 import torch
 import torch.fx
-from torch._dynamo.backends.common import aot_autograd
-from torch._functorch._aot_autograd.utils import make_boxed_func
 
 __all__ = ["GraphRecorder", "RecordedGraph"]
 
@@ -179,6 +177,10 @@ class GraphRecorder:
         self, module: torch.fx.GraphModule, example_inputs: Sequence[object]
     ) -> Callable[..., Any]:
         """Record the graph TorchDynamo captured and compile it with recording compilers."""
+        # TorchDynamo and AOTAutograd take seconds to import; only a compiled
+        # call needs them, and it has imported them by the time it gets here.
+        from torch._dynamo.backends.common import aot_autograd
+
         self.dynamo_graphs.append(RecordedGraph(module))
         backend = aot_autograd(
             fw_compiler=self._recording(self.forward_graphs),
@@ -193,6 +195,7 @@ class GraphRecorder:
         graphs: list[RecordedGraph],
     ) -> Callable[[torch.fx.GraphModule, Sequence[object]], Callable[..., Any]]:
         """Return an AOTAutograd compiler that appends its graph to ``graphs`` and runs it."""
+        from torch._functorch._aot_autograd.utils import make_boxed_func
 
         def compiler(
             module: torch.fx.GraphModule, example_inputs: Sequence[object]
