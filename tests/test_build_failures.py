@@ -14,21 +14,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from scratch_book import NOTEBOOK_HEADER, write
 from site_files import languages_and_titles
 
 from noxfile import sphinx_command, translation_commands
 
 ROOT = Path(__file__).resolve().parent.parent
-
-NOTEBOOK_HEADER = """\
----
-file_format: mystnb
-kernelspec:
-  name: python3
-  display_name: Python 3
-  language: python
----
-"""
 
 PROSE_PAGE = """\
 # A page
@@ -72,11 +63,6 @@ def build(
 def warnings(result: subprocess.CompletedProcess[str]) -> list[str]:
     """Return the warnings of a build, each with the lines that continue it."""
     return re.findall(r"^.*WARNING: .*(?:\n  .*)*", result.stderr, flags=re.MULTILINE)
-
-
-def write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
 
 
 def catalog(entries: str) -> str:

@@ -13,32 +13,15 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from scratch_book import notebook, scratch_book
+
 from noxfile import ROOT, sphinx_command
 
-PAGE = """\
----
-file_format: mystnb
-kernelspec:
-  name: python3
-  display_name: Python 3
-  language: python
----
-# A page
-
-```{code-cell} ipython3
-import scratch_helpers
-
-scratch_helpers.ANSWER
-```
-"""
+PAGE = notebook("A page", "import scratch_helpers\n\nscratch_helpers.ANSWER")
 
 
 def _scratch_book(root: Path) -> None:
-    (root / "docs").mkdir(parents=True)
-    (root / "docs" / "index.md").write_text(
-        "# A book\n\n```{toctree}\n:hidden:\n\npage\n```\n", encoding="utf-8"
-    )
-    (root / "docs" / "page.md").write_text(PAGE, encoding="utf-8")
+    scratch_book(root / "docs", {"page": PAGE})
     conf = (ROOT / "conf.py").read_text(encoding="utf-8")
     # The fingerprint hashes root/scratch_helpers, and follows the
     # requirements of the installed distribution, as for autograd_guide.

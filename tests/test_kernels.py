@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from book_kernels import fork_available, use_book_kernels
+from scratch_book import notebook, scratch_book
 from site_files import languages_and_titles
 
 from noxfile import sphinx_command
@@ -26,35 +27,6 @@ ROOT = Path(__file__).resolve().parent.parent
 
 LANGUAGES = tuple(languages_and_titles()[0])
 needs_fork = pytest.mark.skipif(not fork_available(), reason="the fork server needs Linux")
-
-NOTEBOOK_HEADER = """\
----
-file_format: mystnb
-kernelspec:
-  name: python3
-  display_name: Python 3
-  language: python
----
-"""
-
-
-def write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(text), encoding="utf-8")
-
-
-def notebook(title: str, *cells: str) -> str:
-    body = "".join(
-        f"```{{code-cell}} ipython3\n{textwrap.dedent(cell).strip()}\n```\n\n" for cell in cells
-    )
-    return NOTEBOOK_HEADER + f"# {title}\n\n" + body
-
-
-def scratch_book(source: Path, pages: dict[str, str]) -> None:
-    toctree = "\n".join(pages)
-    write(source / "index.md", f"# A book\n\n```{{toctree}}\n:hidden:\n\n{toctree}\n```\n")
-    for name, text in pages.items():
-        write(source / f"{name}.md", text)
 
 
 def build_command(source: Path, out: Path, *extra: str) -> list[str]:
