@@ -6,7 +6,11 @@ it with no name (axe-core rule ``summary-name``). This extension labels each
 such element with ``sidebar_toggle_label``, which ``language_settings`` sets
 in the reader's language. sphinx-togglebutton's buttons (the exercises'
 solutions) are named "Toggle hidden content" in every language; they are
-renamed with ``content_toggle_label`` once the page has loaded.
+renamed with ``content_toggle_label`` once the page has loaded. myst-nb
+writes the same English name on the ``<summary>`` of every cell tagged
+``hide-cell`` (the solutions' code); those are written with
+``content_toggle_label`` in the first place, by the node's HTML visitor,
+which Sphinx lets an extension override.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup, escape
+from myst_nb.sphinx_ import HideCodeCellNode
 from sphinx.application import Sphinx
 from sphinx.util.typing import ExtensionMetadata
+from sphinx.writers.html5 import HTML5Translator
 
 
 def label_summaries(html: str, label: str) -> Markup:
@@ -56,11 +62,29 @@ def _label_content_toggles(app: Sphinx) -> None:
     app.add_js_file(None, body=toggle_label_script(app.config.content_toggle_label), priority=900)
 
 
+def visit_hidden_cell(translator: HTML5Translator, node: HideCodeCellNode) -> None:
+    """Open a cell tagged ``hide-cell`` as myst-nb does, its summary named in the page language."""
+    label = translator.builder.config.content_toggle_label
+    classes = " ".join(node["classes"])
+    translator.body.append(f'<details class="admonition hide {escape(classes)}">\n')
+    translator.body.append(f'<summary aria-label="{escape(label)}">\n')
+    for state, prompt in (("collapsed", node["prompt_show"]), ("expanded", node["prompt_hide"])):
+        translator.body.append(f'<p class="{state} admonition-title">{escape(prompt)}</p>\n')
+    translator.body.append("</summary>\n")
+
+
+def depart_hidden_cell(translator: HTML5Translator, node: HideCodeCellNode) -> None:
+    """Close the cell that :func:`visit_hidden_cell` opened."""
+    translator.body.append("</details>\n")
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Label the sidebar's section toggles and the content toggles."""
     app.add_config_value("sidebar_toggle_label", "Show or hide the pages of this section", "html")
     app.add_config_value("content_toggle_label", "Show or hide", "html")
     app.connect("builder-inited", _label_content_toggles)
+    app.setup_extension("myst_nb")  # so that its visitor is the one replaced
+    app.add_node(HideCodeCellNode, override=True, html=(visit_hidden_cell, depart_hidden_cell))
     # After the theme has put its toctree function in the context (priority 500).
     app.connect("html-page-context", _label_sidebar, priority=900)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

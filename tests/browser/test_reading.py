@@ -334,5 +334,9 @@ def test_solution_toggles_speak_the_page_language(browser, base_url, language, h
         assert toggles.count() >= 2
         assert {button.get_attribute("data-toggle-hint") for button in toggles.all()} == {hint}
         assert {button.get_attribute("aria-label") for button in toggles.all()} == {label}
+        # The solutions' code: myst-nb's native <details>, named in the same words.
+        summaries = seen.page.locator("details.hide > summary")
+        assert summaries.count() >= 2
+        assert {summary.get_attribute("aria-label") for summary in summaries.all()} == {label}
     finally:
         seen.page.context.close()
