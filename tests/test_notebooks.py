@@ -13,12 +13,13 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from site_files import languages_and_titles
 
 import autograd_guide
 
 ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "_build" / "html"
-LANGUAGES = ("en", "zh_CN")
+ENGLISH, CHINESE = LANGUAGES = tuple(languages_and_titles()[0])
 CJK = re.compile(r"[\u4e00-\u9fff]")
 INSTALL_CELL_ID = "install-package"
 
@@ -68,13 +69,13 @@ def test_every_page_with_code_has_a_notebook_in_both_languages():
         language: [path.relative_to(SITE / language) for path in notebooks(language)]
         for language in LANGUAGES
     }
-    assert names["en"] == names["zh_CN"]
+    assert names[ENGLISH] == names[CHINESE]
     chapters = [
-        path.relative_to(SITE / "en").with_suffix(".ipynb")
-        for path in (SITE / "en").glob("*/*.html")
+        path.relative_to(SITE / ENGLISH).with_suffix(".ipynb")
+        for path in (SITE / ENGLISH).glob("*/*.html")
         if path.stem != "index" and not path.parent.name.startswith("_")
     ]
-    assert set(chapters) <= set(names["en"])
+    assert set(chapters) <= set(names[ENGLISH])
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
@@ -97,7 +98,7 @@ def test_first_cells_explain_and_install_the_books_version(language):
         cells = nbformat.read(path, as_version=4).cells
         note, install = cells[0], cells[1]
         assert note.cell_type == "markdown"
-        assert bool(CJK.search(note.source)) == (language == "zh_CN"), path
+        assert bool(CJK.search(note.source)) == (language == CHINESE), path
         assert install.get("id") == INSTALL_CELL_ID
         assert f"autograd-guide=={autograd_guide.__version__}" in install.source
         assert 'find_spec("autograd_guide") is None' in install.source
@@ -133,7 +134,7 @@ def test_english_blocks_are_found():
 def test_chinese_notebooks_have_no_english_prose():
     found = [
         f"{path.relative_to(SITE)}: {block}"
-        for path in notebooks("zh_CN")
+        for path in notebooks(CHINESE)
         for source in markdown_cells(path)
         for block in english_blocks(source)
     ]
@@ -141,7 +142,7 @@ def test_chinese_notebooks_have_no_english_prose():
 
 
 def test_chinese_notebooks_say_exercise_solution_note_and_figure_in_chinese():
-    for path in notebooks("zh_CN"):
+    for path in notebooks(CHINESE):
         text = "\n".join(markdown_cells(path))
         for english in ("Exercise", "Solution", "Figure", "Note", "Warning", "Tip"):
             assert english not in without_code_and_math(text), f"{path.name}: {english}"

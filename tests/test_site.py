@@ -207,13 +207,13 @@ def _search_data(language: str) -> tuple[dict, dict[str, list[str]]]:
 
 
 def test_chinese_index_holds_the_glossary_terms_whole():
-    index, _ = _search_data("zh_CN")
+    index, _ = _search_data(CHINESE)
     words = set(index["terms"]) | set(index["titleterms"])
-    text = "".join(soup("zh_CN", page).get_text() for page in pages("zh_CN"))
+    text = "".join(soup(CHINESE, page).get_text() for page in pages(CHINESE))
     assert {"反向传播", "叶子节点", "雅可比矩阵", "梯度累积", "原地操作"} <= words
     missing = [
         word
-        for word in (SITE.parent / "doctrees" / "html" / "zh_CN" / "book-search" / "dictionary.txt")
+        for word in (SITE.parent / "doctrees" / "html" / CHINESE / "book-search" / "dictionary.txt")
         .read_text(encoding="utf-8")
         .split()
         if word in text and word not in words

@@ -7,13 +7,14 @@ import functools
 import gzip
 import http.server
 import io
-import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Playwright, sync_playwright
+
+from tests.built_site import site_languages
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
@@ -111,21 +112,3 @@ def site_pages(language: str) -> list[str]:
         for path in root.rglob("*.html")
         if not path.relative_to(root).parts[0].startswith("_")
     )
-
-
-def site_languages() -> tuple[str, ...]:
-    """The languages of the built site, in conf.py's order, as its root page links them.
-
-    The browser's environment has no Sphinx to read conf.py with; the root
-    page lists what conf.py names. Before the site is built there are none,
-    and the fixtures above say to build it.
-    """
-    root_page = SITE / "index.html"
-    if not root_page.is_file():
-        return ()
-    body = root_page.read_text(encoding="utf-8").split("<body>", 1)[-1]
-    return tuple(re.findall(r'<li><a href="([^"/]+)/index\.html"', body))
-
-
-# The language the pages are written in, then the translation.
-ENGLISH, CHINESE = site_languages() or ("", "")

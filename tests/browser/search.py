@@ -17,9 +17,12 @@ from playwright.sync_api import Page
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
-sys.path.insert(0, str(ROOT / "sphinxext"))
+# As a script, the project's folders are not on the path pytest gives it.
+sys.path[:0] = [str(ROOT), str(ROOT / "sphinxext")]
 
 from glossary_terms import GlossaryTerm, glossary_terms  # noqa: E402
+
+from tests.built_site import CHINESE, ENGLISH  # noqa: E402
 
 GLOSSARY = ROOT / "docs" / "glossary.md"
 # Pages Sphinx writes besides the book's own, which its search never returns.
@@ -151,7 +154,7 @@ class Row:
 def table(rows: list[Row]) -> str:
     """The rows as the issue's Markdown table, with the first page each query finds."""
     lines = [
-        "| query (zh_CN) | pages found | first | query (en) | pages found | first |",
+        f"| query ({CHINESE}) | pages found | first | query ({ENGLISH}) | pages found | first |",
         "|---|---:|---|---|---:|---|",
     ]
     for row in rows:
@@ -172,11 +175,11 @@ def main() -> None:
     queries = ISSUE_QUERIES + [(term.chinese[0], term.english[0]) for term in terms()]
     with serve() as base_url, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        pages = {language: browser.new_page() for language in ("zh_CN", "en")}
+        pages = {language: browser.new_page() for language in (CHINESE, ENGLISH)}
         for language, page in pages.items():
             open_search(page, base_url, language)
         rows = [
-            Row(zh, found(pages["zh_CN"], zh), en, found(pages["en"], en)) for zh, en in queries
+            Row(zh, found(pages[CHINESE], zh), en, found(pages[ENGLISH], en)) for zh, en in queries
         ]
         browser.close()
     print(table(rows[: len(ISSUE_QUERIES)]))

@@ -20,7 +20,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from .conftest import CHINESE, CHROMIUM, ENGLISH, ROOT, SITE, site_languages, site_pages
+from tests.built_site import CHINESE, ENGLISH, site_languages
+
+from .conftest import CHROMIUM, ROOT, SITE, site_pages
 
 LANGUAGES = site_languages()
 PAGES = [f"{language}/{page}" for language in LANGUAGES for page in site_pages(language)]

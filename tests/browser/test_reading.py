@@ -15,7 +15,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, Request, Response
 
-from .conftest import CHINESE, ENGLISH, SCREENSHOTS, SITE, site_pages
+from tests.built_site import CHINESE, ENGLISH
+
+from .conftest import SCREENSHOTS, SITE, site_pages
 from .search import shown
 
 # Each language, and the other one that its language switch leads to.

@@ -10,9 +10,11 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page
 
+from tests.built_site import CHINESE, ENGLISH
+
 from .search import containing, found, open_search, page_texts, shown, terms
 
-LANGUAGES = ("en", "zh_CN")
+LANGUAGES = (ENGLISH, CHINESE)
 TERMS = terms()
 # Pages that use a term's English name in another sense, where the Chinese
 # rightly says something else: "a guard worth keeping" (a check), "the trace
@@ -27,25 +29,25 @@ OTHER_SENSES = {
 UNUSED_IN_ENGLISH = {"loss function"}
 # Questions a reader types, and the page each must find among its first three.
 PHRASES = [
-    ("zh_CN", "计算图中的叶子节点", "guide/computational-graph"),
-    ("zh_CN", "为什么梯度会累积", "autograd/first-gradient"),
-    ("zh_CN", "关闭梯度计算", "guide/no-grad"),
-    ("zh_CN", "自定义自动微分函数的反向传播", "guide/custom-functions"),
-    ("zh_CN", "原地操作的错误信息", "guide/in-place"),
-    ("zh_CN", "雅可比矩阵和黑塞矩阵", "guide/jacobians"),
-    ("zh_CN", "前向模式的对偶张量", "practice/forward-mode"),
-    ("zh_CN", "张量上的钩子", "guide/hooks"),
-    ("zh_CN", "分离计算图", "autograd/detach"),
-    ("zh_CN", "折点处的梯度", "practice/kinks"),
-    ("zh_CN", "用有限差分检查导数", "autograd/checking-derivatives"),
-    ("zh_CN", "用 vmap 计算逐样本梯度", "guide/jacobians"),
-    ("zh_CN", "retain_graph 的作用", "guide/higher-order"),
-    ("zh_CN", "自定义函数", "guide/custom-functions"),
-    ("zh_CN", "二阶导数", "guide/higher-order"),
-    ("en", "leaf nodes of the graph", "guide/computational-graph"),
-    ("en", "turn gradients off", "guide/no-grad"),
-    ("en", "custom function", "guide/custom-functions"),
-    ("en", "why gradients accumulate", "autograd/first-gradient"),
+    (CHINESE, "计算图中的叶子节点", "guide/computational-graph"),
+    (CHINESE, "为什么梯度会累积", "autograd/first-gradient"),
+    (CHINESE, "关闭梯度计算", "guide/no-grad"),
+    (CHINESE, "自定义自动微分函数的反向传播", "guide/custom-functions"),
+    (CHINESE, "原地操作的错误信息", "guide/in-place"),
+    (CHINESE, "雅可比矩阵和黑塞矩阵", "guide/jacobians"),
+    (CHINESE, "前向模式的对偶张量", "practice/forward-mode"),
+    (CHINESE, "张量上的钩子", "guide/hooks"),
+    (CHINESE, "分离计算图", "autograd/detach"),
+    (CHINESE, "折点处的梯度", "practice/kinks"),
+    (CHINESE, "用有限差分检查导数", "autograd/checking-derivatives"),
+    (CHINESE, "用 vmap 计算逐样本梯度", "guide/jacobians"),
+    (CHINESE, "retain_graph 的作用", "guide/higher-order"),
+    (CHINESE, "自定义函数", "guide/custom-functions"),
+    (CHINESE, "二阶导数", "guide/higher-order"),
+    (ENGLISH, "leaf nodes of the graph", "guide/computational-graph"),
+    (ENGLISH, "turn gradients off", "guide/no-grad"),
+    (ENGLISH, "custom function", "guide/custom-functions"),
+    (ENGLISH, "why gradients accumulate", "autograd/first-gradient"),
 ]
 
 
@@ -70,8 +72,8 @@ def texts() -> dict[str, dict[str, str]]:
 @pytest.fixture(scope="module")
 def teaching(searching: dict[str, Page]) -> dict[str, list[str]]:
     """Each term's teaching pages, as the built site's search knows them."""
-    taught: dict[str, list[str]] = searching["en"].evaluate("BookSearch.teaching")
-    assert taught == searching["zh_CN"].evaluate("BookSearch.teaching")
+    taught: dict[str, list[str]] = searching[ENGLISH].evaluate("BookSearch.teaching")
+    assert taught == searching[CHINESE].evaluate("BookSearch.teaching")
     return taught
 
 
@@ -80,12 +82,12 @@ def test_a_glossary_term_finds_the_page_teaching_it_first_and_every_page_using_i
     searching, texts, teaching, term
 ):
     results = {}
-    for language, names in (("en", term.english), ("zh_CN", term.chinese)):
+    for language, names in ((ENGLISH, term.english), (CHINESE, term.chinese)):
         for name in names:
             results[name] = found(searching[language], name)
-            key = name.lower() if language == "en" else name
+            key = name.lower() if language == ENGLISH else name
             assert key in teaching, f"{name!r} has no teaching page"
-            if language == "zh_CN" or name not in UNUSED_IN_ENGLISH:
+            if language == CHINESE or name not in UNUSED_IN_ENGLISH:
                 assert set(teaching[key]) <= set(results[name][:3]), (name, results[name][:5])
             missing = containing(texts[language], name) - set(results[name])
             assert not missing, f"{name!r} ({language}) misses pages that contain it: {missing}"
@@ -94,7 +96,7 @@ def test_a_glossary_term_finds_the_page_teaching_it_first_and_every_page_using_i
     # hold its words anywhere ("backward" and "step"), which a Chinese page,
     # whose prose has no English words, cannot match as such.
     english, chinese = term.english[0], term.chinese[0]
-    named = containing(texts["en"], english) & set(results[english])
+    named = containing(texts[ENGLISH], english) & set(results[english])
     named -= OTHER_SENSES.get(english, set())
     assert named <= set(results[chinese]), named - set(results[chinese])
     assert len(results[chinese]) >= len(named)
@@ -126,7 +128,7 @@ def test_ctrl_k_focuses_the_search_field_and_it_searches(browser, base_url, lang
         page.keyboard.press("Control+k")
         field = page.locator("input[name='q']:focus")
         field.wait_for(state="visible")
-        query = "钩子" if language == "zh_CN" else "hook"
+        query = "钩子" if language == CHINESE else "hook"
         page.keyboard.type(query)
         page.keyboard.press("Enter")
         page.wait_for_url("**/search.html?q=*")
@@ -148,7 +150,7 @@ def test_the_search_button_works_on_a_phone(browser, base_url, language):
         field = page.locator("#pst-search-dialog input[name='q']")
         field.wait_for(state="visible")
         assert field.evaluate("input => input === document.activeElement")
-        query = "原地操作" if language == "zh_CN" else "in-place operation"
+        query = "原地操作" if language == CHINESE else "in-place operation"
         field.fill(query)
         field.press("Enter")
         page.wait_for_url("**/search.html?q=*")
@@ -159,7 +161,7 @@ def test_the_search_button_works_on_a_phone(browser, base_url, language):
 
 @pytest.mark.parametrize(
     ("language", "footer"),
-    [("en", "By The autograd-guide authors"), ("zh_CN", "作者：autograd-guide 编写组")],  # noqa: RUF001
+    [(ENGLISH, "By The autograd-guide authors"), (CHINESE, "作者：autograd-guide 编写组")],  # noqa: RUF001
 )
 def test_the_footer_speaks_the_page_language(browser, base_url, language, footer):
     page = browser.new_page()
@@ -173,9 +175,9 @@ def test_the_footer_speaks_the_page_language(browser, base_url, language, footer
 @pytest.mark.parametrize(
     ("language", "query", "status"),
     [
-        ("en", "hooks", "Search finished, found"),
-        ("zh_CN", "钩子", "搜索完成，共找到"),  # noqa: RUF001
-        ("zh_CN", "register_post_accumulate_grad_hook", "搜索完成，共找到"),  # noqa: RUF001
+        (ENGLISH, "hooks", "Search finished, found"),
+        (CHINESE, "钩子", "搜索完成，共找到"),  # noqa: RUF001
+        (CHINESE, "register_post_accumulate_grad_hook", "搜索完成，共找到"),  # noqa: RUF001
     ],
 )
 def test_the_search_status_speaks_the_page_language(browser, base_url, language, query, status):

@@ -10,7 +10,9 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, Page
 
-from .conftest import CHINESE, site_pages
+from tests.built_site import CHINESE
+
+from .conftest import site_pages
 
 # Chinese typesetting never starts a line with these: full-width stops,
 # commas and colons, closing brackets and closing quotes.

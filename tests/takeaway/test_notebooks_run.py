@@ -37,11 +37,13 @@ from typing import Any
 import nbformat
 import pytest
 
+from tests.built_site import CHINESE, ENGLISH
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
 DIST = ROOT / "_build" / "dist"
 RUNNER = Path(__file__).parent / "execute_notebook.py"
-LANGUAGES = ("en", "zh_CN")
+LANGUAGES = (ENGLISH, CHINESE)
 INSTALL_CELL_ID = "install-package"
 WORKERS = 2
 
@@ -49,9 +51,9 @@ WORKERS = 2
 def chapters() -> list[str]:
     """Return the path of every downloadable notebook, relative to its language's folder."""
     return sorted(
-        path.relative_to(SITE / "en").as_posix()
-        for path in (SITE / "en").rglob("*.ipynb")
-        if not path.relative_to(SITE / "en").parts[0].startswith("_")
+        path.relative_to(SITE / ENGLISH).as_posix()
+        for path in (SITE / ENGLISH).rglob("*.ipynb")
+        if not path.relative_to(SITE / ENGLISH).parts[0].startswith("_")
     )
 
 
@@ -310,7 +312,7 @@ def _code_cells(path: Path) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_both_languages_have_the_same_code_and_outputs(chapter):
-    assert _code_cells(SITE / "en" / chapter) == _code_cells(SITE / "zh_CN" / chapter)
+    assert _code_cells(SITE / ENGLISH / chapter) == _code_cells(SITE / CHINESE / chapter)
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS)
@@ -342,7 +344,7 @@ def test_notebook_outputs_equal_the_site(notebook, runs):
 
 def test_install_cell_does_nothing_where_the_package_is_installed(readers, wheelhouse, tmp_path):
     reader = readers[0]
-    notebook = nbformat.read(SITE / "en" / CHAPTERS[0], as_version=4)
+    notebook = nbformat.read(SITE / ENGLISH / CHAPTERS[0], as_version=4)
     install = next(cell for cell in notebook.cells if cell.get("id") == INSTALL_CELL_ID)
     again = nbformat.v4.new_code_cell(install.source)
     again["id"] = "install-again"

@@ -19,18 +19,20 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 from pypdf.generic import Destination
 
+from tests.built_site import CHINESE, ENGLISH
+
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "_build" / "html"
 PDF = ROOT / "_build" / "pdf"
-LANGUAGES = ("en", "zh_CN")
+LANGUAGES = (ENGLISH, CHINESE)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
 # An output the first chapter prints: x.grad of y = 2 x·x for x = 0, 1, 2, 3.
 KNOWN_OUTPUT = "tensor([ 0.,  4.,  8., 12.])"
 # What the site's pages show around the text and a book on paper must not.
 SITE_CHROME = {
-    "en": ("Skip to main content", "Back to top", "Download this page", "Ctrl+K"),
-    "zh_CN": ("Skip to main content", "Back to top", "Ctrl+K", "跳转至主要内容"),
+    ENGLISH: ("Skip to main content", "Back to top", "Download this page", "Ctrl+K"),
+    CHINESE: ("Skip to main content", "Back to top", "Ctrl+K", "跳转至主要内容"),
 }
 # The book has some twenty-five chapters of a few pages each.
 PAGES = range(80, 600)
@@ -133,9 +135,9 @@ def test_internal_links_lead_to_destinations_in_the_pdf(language):
 
 def test_the_chinese_pdf_is_mostly_chinese():
     # Prose only: the code and its outputs are the same in both books.
-    chinese = sum(len(CJK.findall(line)) for line in text("zh_CN").splitlines())
-    english = len(LATIN.findall(text("zh_CN")))
-    english_book = len(LATIN.findall(text("en")))
+    chinese = sum(len(CJK.findall(line)) for line in text(CHINESE).splitlines())
+    english = len(LATIN.findall(text(CHINESE)))
+    english_book = len(LATIN.findall(text(ENGLISH)))
     assert chinese > 50_000
     assert english < 0.6 * english_book, "the Chinese book keeps only the code's Latin letters"
 
