@@ -10,19 +10,22 @@ How the build reaches these kernels. The pages name the kernelspec
 ``python3``; this extension writes a kernelspec of that name under
 ``_build/jupyter`` and puts that folder first on ``JUPYTER_PATH``, as it puts
 the kernel's IPython configuration in a private ``IPYTHONDIR``. The
-kernelspec names a kernel provisioner, :class:`ForkingProvisioner`, which
-the project registers by entry point (``pyproject.toml``) and which is
-jupyter_client's documented interface for starting, signalling and stopping
-a kernel. It was chosen over the other seam, a kernelspec whose command is a
-small launcher that asks the server to fork: with a launcher, jupyter_client
-would manage the launcher rather than the kernel, so interrupts, timeouts and
-kills would have to be relayed (and a killed launcher would leave its kernel
-running unless the server watched it), each kernel would still pay for
-starting the launcher's interpreter, and the transport, chosen by the client
-before the launcher runs, would stay TCP. The provisioner needs nothing
-installed beyond the project itself, signals the kernel's own process group
-as Jupyter does, and chooses the transport. myst-nb and nbclient are used as
-they are.
+kernelspec names a kernel provisioner, :class:`ForkingProvisioner`, which is
+jupyter_client's documented interface for starting, signalling and stopping a
+kernel. jupyter_client finds provisioners by entry point; the build registers
+this one for itself, with the metadata of a distribution that exists only
+under ``_build/jupyter`` and is put on ``sys.path``, where
+``importlib.metadata`` looks for entry points. The provisioner is not part of
+the ``autograd_guide`` package that readers install. The provisioner was
+chosen over the other seam, a kernelspec whose command is a small launcher
+that asks the server to fork: with a launcher, jupyter_client would manage
+the launcher rather than the kernel, so interrupts, timeouts and kills would
+have to be relayed (and a killed launcher would leave its kernel running
+unless the server watched it), each kernel would still pay for starting the
+launcher's interpreter, and the transport, chosen by the client before the
+launcher runs, would stay TCP. The provisioner needs nothing installed beyond
+the project itself, signals the kernel's own process group as Jupyter does,
+and chooses the transport. myst-nb and nbclient are used as they are.
 
 Each kernel is announced as it starts and finishes ("notebook 3 of 15"), so
 that a cold build shows its progress; a build that executes nothing prints
@@ -382,14 +385,40 @@ def _install_kernelspec(build_dir: Path) -> None:
         temporary.replace(target)
 
 
+ENTRY_POINT_GROUP = "jupyter_client.kernel_provisioners"
+
+
+def _register_provisioner(build_dir: Path) -> None:
+    """Make :class:`ForkingProvisioner` an entry point of this process and its children."""
+    folder = _kernel_folder(build_dir) / "provisioner"
+    metadata = folder / "autograd_guide_build_kernels-1.dist-info"
+    metadata.mkdir(parents=True, exist_ok=True)
+    files = {
+        "METADATA": "Metadata-Version: 2.1\nName: autograd-guide-build-kernels\nVersion: 1\n",
+        "entry_points.txt": (
+            f"[{ENTRY_POINT_GROUP}]\n{PROVISIONER} = {__name__}:{ForkingProvisioner.__name__}\n"
+        ),
+    }
+    for name, text in files.items():
+        target = metadata / name
+        if not target.is_file() or target.read_text(encoding="utf-8") != text:
+            temporary = metadata / f"{name}.{os.getpid()}"
+            temporary.write_text(text, encoding="utf-8")
+            temporary.replace(target)
+    if str(folder) not in sys.path:
+        sys.path.append(str(folder))
+
+
 def use_book_kernels(build_dir: Path, fork: bool = True) -> Callable[[], None]:
     """Make this process and its children start notebooks' kernels as the build does.
 
-    Installs the kernelspec under ``build_dir``, and a private folder for the
-    kernels' sockets. Returns the function that stops the fork server (if
-    one was started) and removes that folder; it is also run at exit.
+    Installs the kernelspec under ``build_dir``, registers its provisioner,
+    and makes a private folder for the kernels' sockets. Returns the function
+    that stops the fork server (if one was started) and removes that folder;
+    it is also run at exit.
     """
     _install_kernelspec(build_dir)
+    _register_provisioner(build_dir)
     # Importing torch's compiler stack (as autodoc and helper-source do in this
     # process) sets TORCHINDUCTOR_CACHE_DIR when it is missing, which would make
     # this process's environment differ from the fork server's and send every

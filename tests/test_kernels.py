@@ -15,9 +15,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from book_kernels import fork_available, use_book_kernels
+from book_kernels import PROVISIONER, ForkingProvisioner, fork_available, use_book_kernels
 from scratch_book import notebook, scratch_book
 from site_files import languages_and_titles
 
@@ -75,6 +76,23 @@ def marked_environment() -> Iterator[tuple[str, dict[str, str]]]:
     yield mark, {**os.environ, mark: "1"}
     for pid in processes_marked(mark):  # never leave them to the next test
         os.kill(pid, signal.SIGKILL)
+
+
+def test_the_build_registers_its_provisioner_and_the_package_does_not(tmp_path):
+    from importlib.metadata import distribution, entry_points
+
+    from jupyter_client.provisioning import KernelProvisionerFactory
+
+    # Readers install the package: it must not name a module it does not hold.
+    assert list(distribution("autograd-guide").entry_points) == []
+    finish = use_book_kernels(tmp_path / "_build")
+    try:
+        [entry] = entry_points(group="jupyter_client.kernel_provisioners", name=PROVISIONER)
+        assert entry.load() is ForkingProvisioner
+        spec = SimpleNamespace(metadata={"kernel_provisioner": {"provisioner_name": PROVISIONER}})
+        assert KernelProvisionerFactory.instance().is_provisioner_available(spec)
+    finally:
+        finish()
 
 
 @needs_fork
