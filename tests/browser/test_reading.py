@@ -144,14 +144,7 @@ def test_first_visit_is_light(loaded):
 
 def test_no_serious_accessibility_violation(loaded):
     _, _, seen = loaded
-    # axe-core misjudges the colours of what the browser has not laid out yet
-    # (book.css's content-visibility on the API reference; axe-core issue
-    # 2768): lay out everything while it checks.
-    style = seen.page.add_style_tag(content="* { content-visibility: visible !important; }")
-    try:
-        results = Axe().run(seen.page)
-    finally:
-        style.evaluate("element => element.remove()")
+    results = Axe().run(seen.page)
     serious = [
         f"{violation['id']}: {violation['help']} ({len(violation['nodes'])} nodes)"
         for violation in results.response["violations"]
@@ -222,35 +215,6 @@ def test_code_cells_have_copy_buttons_and_outputs_do_not(browser, base_url, lang
         assert inputs.count() > 5
         assert inputs.locator("button.copybtn").count() == inputs.count()
         assert outputs.locator("button.copybtn").count() == 0
-    finally:
-        seen.page.context.close()
-
-
-@pytest.mark.parametrize("language", LANGUAGES)
-def test_api_entries_are_laid_out_when_they_come_into_view(browser, base_url, language):
-    # book.css lets the browser skip the layout of the reference's entries
-    # off-screen: a link to an entry halfway down must still land on it, and
-    # the first entry, skipped while far above, must be laid out once it is
-    # scrolled to.
-    entry = "autograd_guide.SavedTensorRecorder"
-    seen = visit(browser, f"{base_url}/{language}/api.html#{entry}", base_url)
-    try:
-        page = seen.page
-        target = page.locator(f"[id='{entry}']")
-        page.wait_for_function(
-            "id => { const box = document.getElementById(id).getBoundingClientRect();"
-            " return box.top >= 0 && box.top < innerHeight / 2; }",
-            arg=entry,
-        )
-        assert target.is_visible()
-        first = page.locator(".bd-article dl.py > dd").first
-        laid_out = "entry => entry.checkVisibility({contentVisibilityAuto: true})"
-        assert not first.evaluate(laid_out)
-        first.scroll_into_view_if_needed()
-        page.wait_for_function(
-            "() => document.querySelector('.bd-article dl.py > dd')"
-            ".checkVisibility({contentVisibilityAuto: true})"
-        )
     finally:
         seen.page.context.close()
 
