@@ -388,8 +388,11 @@ def _install_kernelspec(build_dir: Path) -> None:
 ENTRY_POINT_GROUP = "jupyter_client.kernel_provisioners"
 
 
-def _register_provisioner(build_dir: Path) -> None:
-    """Make :class:`ForkingProvisioner` an entry point of this process and its children."""
+def _register_provisioner(build_dir: Path) -> str | None:
+    """Make :class:`ForkingProvisioner` an entry point of this process and its children.
+
+    Returns the folder it put on ``sys.path``, or None if it was there already.
+    """
     folder = _kernel_folder(build_dir) / "provisioner"
     metadata = folder / "autograd_guide_build_kernels-1.dist-info"
     metadata.mkdir(parents=True, exist_ok=True)
@@ -405,8 +408,10 @@ def _register_provisioner(build_dir: Path) -> None:
             temporary = metadata / f"{name}.{os.getpid()}"
             temporary.write_text(text, encoding="utf-8")
             temporary.replace(target)
-    if str(folder) not in sys.path:
-        sys.path.append(str(folder))
+    if str(folder) in sys.path:
+        return None
+    sys.path.append(str(folder))
+    return str(folder)
 
 
 def use_book_kernels(build_dir: Path, fork: bool = True) -> Callable[[], None]:
@@ -414,11 +419,11 @@ def use_book_kernels(build_dir: Path, fork: bool = True) -> Callable[[], None]:
 
     Installs the kernelspec under ``build_dir``, registers its provisioner,
     and makes a private folder for the kernels' sockets. Returns the function
-    that stops the fork server (if one was started) and removes that folder;
-    it is also run at exit.
+    that stops the fork server (if one was started), removes that folder and
+    the registration; it is also run at exit.
     """
     _install_kernelspec(build_dir)
-    _register_provisioner(build_dir)
+    registered = _register_provisioner(build_dir)
     # Importing torch's compiler stack (as autodoc and helper-source do in this
     # process) sets TORCHINDUCTOR_CACHE_DIR when it is missing, which would make
     # this process's environment differ from the fork server's and send every
@@ -437,6 +442,8 @@ def use_book_kernels(build_dir: Path, fork: bool = True) -> Callable[[], None]:
         if os.getpid() == owner:  # not in reader processes, which inherit the handler
             stop_server(runtime)
             shutil.rmtree(runtime, ignore_errors=True)
+            if registered in sys.path:  # a process that goes on (a test) sees no trace
+                sys.path.remove(registered)
 
     atexit.register(finish)
     return finish

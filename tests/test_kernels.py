@@ -93,6 +93,8 @@ def test_the_build_registers_its_provisioner_and_the_package_does_not(tmp_path):
         assert KernelProvisionerFactory.instance().is_provisioner_available(spec)
     finally:
         finish()
+    # Nothing of it is left for what runs next in this process (the lock test).
+    assert not entry_points(group="jupyter_client.kernel_provisioners", name=PROVISIONER)
 
 
 @needs_fork
