@@ -4,18 +4,16 @@ The sidebar of pydata-sphinx-theme opens and closes a section with a
 ``<summary>`` element that holds only an icon, so a screen reader announces
 it with no name (axe-core rule ``summary-name``). This extension labels each
 such element with ``sidebar_toggle_label``, which ``language_settings`` sets
-in the reader's language. sphinx-togglebutton's buttons (the exercises'
-solutions) are named "Toggle hidden content" in every language; they are
-renamed with ``content_toggle_label`` once the page has loaded. myst-nb
-writes the same English name on the ``<summary>`` of every cell tagged
-``hide-cell`` (the solutions' code); those are written with
-``content_toggle_label`` in the first place, by the node's HTML visitor,
-which Sphinx lets an extension override.
+in the reader's language. myst-nb writes the English name "Toggle hidden
+content" on the ``<summary>`` of every cell tagged ``hide-cell`` (the
+solutions' code), in every language; those are written with
+``content_toggle_label`` instead, by the node's HTML visitor, which Sphinx
+lets an extension override. The solutions' text is in sphinx-design's
+dropdowns, whose ``<summary>`` is named by its visible, translated title.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -45,23 +43,6 @@ def _label_sidebar(
     context["generate_toctree_html"] = labelled
 
 
-def toggle_label_script(label: str) -> str:
-    """Return a script that names every toggle button ``label`` once the page has loaded.
-
-    It must come after ``togglebutton.js``, whose buttons are made on the same event.
-    """
-    return (
-        'document.addEventListener("DOMContentLoaded", () => {'
-        ' document.querySelectorAll("button.toggle-button").forEach('
-        f'(button) => button.setAttribute("aria-label", {json.dumps(label)})); }});'
-    )
-
-
-def _label_content_toggles(app: Sphinx) -> None:
-    # sphinx-togglebutton adds its script with the default priority (500).
-    app.add_js_file(None, body=toggle_label_script(app.config.content_toggle_label), priority=900)
-
-
 def visit_hidden_cell(translator: HTML5Translator, node: HideCodeCellNode) -> None:
     """Open a cell tagged ``hide-cell`` as myst-nb does, its summary named in the page language."""
     label = translator.builder.config.content_toggle_label
@@ -79,10 +60,9 @@ def depart_hidden_cell(translator: HTML5Translator, node: HideCodeCellNode) -> N
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
-    """Label the sidebar's section toggles and the content toggles."""
+    """Label the sidebar's section toggles and the solutions' code cells."""
     app.add_config_value("sidebar_toggle_label", "Show or hide the pages of this section", "html")
     app.add_config_value("content_toggle_label", "Show or hide", "html")
-    app.connect("builder-inited", _label_content_toggles)
     app.setup_extension("myst_nb")  # so that its visitor is the one replaced
     app.add_node(HideCodeCellNode, override=True, html=(visit_hidden_cell, depart_hidden_cell))
     # After the theme has put its toctree function in the context (priority 500).

@@ -250,7 +250,7 @@ def _stylesheet(outdir: Path, path: str, target: str, seen: set[str]) -> str:
 # Scripts written for the head see document.readyState "loading" and wait
 # for DOMContentLoaded; deferred, they would see "interactive" and run at
 # once what they meant to run later, before the settings that follow them
-# (togglebutton.js reads togglebuttonSelector, set after it). So while the
+# (the theme's inline scripts set the values its files read). So while the
 # deferred scripts run, readyState reads "loading", as in the head.
 READY_STATE_SHIM = (
     'Object.defineProperty(document, "readyState", {get: () => "loading", configurable: true});'

@@ -8,9 +8,9 @@ helpers' sources are code blocks. :func:`notebook_items` walks it in reading
 order and returns plain Markdown, split where the page shows a code cell:
 
 - a cross-reference becomes a link to the page on the hosted site (``url``);
-- a solution (an admonition with the ``dropdown`` class) becomes a
-  ``<details>`` element, which Jupyter shows closed, and any other admonition
-  a quoted block under its title in bold;
+- a solution (sphinx-design's ``dropdown``) becomes a ``<details>``
+  element, which Jupyter shows closed, and an admonition a quoted block under
+  its title in bold;
 - formulas stay LaTeX between ``$`` (inline) or ``$$`` (displayed);
 - the description of a figure (the ``figure-alt`` text, which the HTML
   writer puts in the image's ``alt``) follows its cell as a paragraph;
@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from docutils import nodes
+from sphinx_design.dropdown import dropdown_main, dropdown_title
 
 # Characters with a meaning in Markdown (and, for $, in Jupyter's math).
 _SPECIAL = re.compile(r"([\\`*_\[\]<>$|~])")
@@ -241,6 +242,8 @@ class MarkdownWriter:
             yield self._list(node, level)
         elif isinstance(node, nodes.admonition):
             yield self._admonition(node, level)
+        elif isinstance(node, dropdown_main):
+            yield self._dropdown(node, level)
         elif isinstance(node, nodes.math_block):
             yield f"$$\n{node.astext().strip()}\n$$"
         elif isinstance(node, nodes.literal_block):
@@ -284,10 +287,16 @@ class MarkdownWriter:
             kind = next((c for c in node["classes"] if not c.startswith("admonition")), "note")
             heading = self.context.admonition_label(type(node).__name__ or kind)
         body = self.blocks([c for c in node.children if c is not title], level)
-        if "dropdown" in node["classes"]:
-            return f"<details>\n<summary>{heading}</summary>\n\n{body}\n\n</details>"
         quoted = _indented(f"{delimited(heading, '**', 'strong')}\n\n{body}", "> ", "> ")
         return quoted.replace("\n\n", "\n>\n")
+
+    def _dropdown(self, node: dropdown_main, level: int) -> str:
+        # The summary holds the title's text and, beside it, the drawn chevron.
+        title = node.next_node(dropdown_title)
+        text = None if title is None else title.next_node(_summary_text)
+        heading = self.inlines(text).strip() if text is not None else ""
+        body = self.blocks([c for c in node.children if c is not title], level)
+        return f"<details>\n<summary>{heading}</summary>\n\n{body}\n\n</details>"
 
     def _table(self, node: nodes.table) -> str:
         rows: list[list[str]] = []
@@ -341,3 +350,7 @@ def notebook_items(document: nodes.document, context: MarkdownContext) -> list[s
     if blocks:
         items.append("\n\n".join(blocks))
     return items
+
+
+def _summary_text(node: nodes.Node) -> bool:
+    return isinstance(node, nodes.inline) and "sd-summary-text" in node["classes"]

@@ -49,10 +49,6 @@ FLAGS = [
 OPEN_SOLUTIONS = """
 () => {
     document.querySelectorAll("details").forEach((details) => { details.open = true; });
-    document.querySelectorAll(".toggle-hidden").forEach((hidden) => {
-        hidden.classList.remove("toggle-hidden");
-    });
-    document.querySelectorAll("button.toggle-button").forEach((button) => button.remove());
 }
 """
 # The parts and chapters as the print table of contents lists them:

@@ -146,3 +146,12 @@ def test_chinese_notebooks_say_exercise_solution_note_and_figure_in_chinese():
         text = "\n".join(markdown_cells(path))
         for english in ("Exercise", "Solution", "Figure", "Note", "Warning", "Tip"):
             assert english not in without_code_and_math(text), f"{path.name}: {english}"
+
+
+@pytest.mark.parametrize(("language", "title"), [(ENGLISH, "Solution"), (CHINESE, "参考答案")])
+def test_each_solution_is_a_closed_details_element_as_on_its_page(language, title):
+    for path in notebooks(language):
+        page = path.with_suffix(".html").read_text(encoding="utf-8")
+        text = "\n".join(markdown_cells(path))
+        summaries = re.findall(r"<details>\n<summary>(.*?)</summary>\n\n\S", text)
+        assert summaries == [title] * page.count('class="sd-sphinx-override sd-dropdown'), path

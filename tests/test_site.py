@@ -141,6 +141,30 @@ def test_every_chapter_ends_with_executed_exercises(language):
         assert all(cell.select(".cell_output") for cell in solutions), (language, page)
 
 
+SOLUTION_TITLE = {ENGLISH: "Solution", CHINESE: "参考答案"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_solutions_text_is_in_native_dropdowns(language):
+    # sphinx-design's dropdown: <details> and <summary>, which need no script.
+    written = sum(
+        page.read_text(encoding="utf-8").count(":::{dropdown} Solution\n")
+        for page in (ROOT / "docs").rglob("*.md")
+    )
+    found = 0
+    for page in chapters(language):
+        document = soup(language, page)
+        for dropdown in document.select("details.sd-dropdown"):
+            title = dropdown.select_one("summary .sd-summary-text")
+            assert title is not None and title.get_text() == SOLUTION_TITLE[language], page
+            assert dropdown.select_one(".sd-summary-content p"), page
+            found += 1
+        # The page leaves out sphinx-design's script, which only switches tabs.
+        assert not document.select(".sd-tab-set"), page
+        assert not document.select('script[src*="design-tabs"]'), page
+    assert found == written > 0
+
+
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_derivative_figure_is_an_svg(language):
     images = soup(language, "autograd/checking-derivatives.html").select(".cell_output img")

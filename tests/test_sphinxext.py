@@ -23,7 +23,7 @@ import notebook_downloads
 import notebook_markdown
 import package_version
 import pytest
-from accessible_theme import label_summaries, toggle_label_script
+from accessible_theme import label_summaries
 from babel.messages.catalog import Catalog
 from book_languages import counterpart_links, difference, shortened
 from catalogs import Project, new_catalog, read_catalog, update_catalog, write_catalog
@@ -230,12 +230,6 @@ def test_the_examples_in_the_docstrings_hold(module):
 def test_sidebar_toggles_get_a_label():
     html = '<details><summary><span class="toctree-toggle"></span></summary></details>'
     assert '<summary aria-label="展开 &amp; 收起">' in label_summaries(html, "展开 & 收起")
-
-
-def test_the_toggle_label_is_quoted_for_javascript():
-    label = '展开或收起 "参考答案"'
-    script = toggle_label_script(label)
-    assert f'setAttribute("aria-label", {json.dumps(label)})' in script
 
 
 def test_the_icon_script_is_dropped_and_nothing_else():

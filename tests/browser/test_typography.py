@@ -34,9 +34,6 @@ LINE_STARTS = """
     section.style.contentVisibility = "visible";
   });
   document.querySelectorAll("details").forEach((details) => { details.open = true; });
-  document.querySelectorAll(".toggle-hidden").forEach((hidden) => {
-    hidden.classList.remove("toggle-hidden");
-  });
   const article = document.querySelector("article") || document.body;
   const atomic = "math, img, svg";
   const box = (node, start, end) => {

@@ -147,7 +147,7 @@ def test_an_executed_output_and_a_solution_are_in_the_pdf(language):
     book = squeezed(text(language))
     assert squeezed(KNOWN_OUTPUT) in book
     page = soup(SITE / language / "autograd" / "first-gradient.html")
-    solution = page.select_one("div.dropdown.admonition p:not(.admonition-title)")
+    solution = page.select_one("details.sd-dropdown .sd-summary-content p")
     assert solution is not None
     # The words before the first formula, which pdftotext spells otherwise.
     opening = squeezed(str(solution.contents[0]))
