@@ -373,16 +373,22 @@ def _kernel_folder(build_dir: Path) -> Path:
     return build_dir / "jupyter"
 
 
-def _install_kernelspec(build_dir: Path) -> None:
-    folder = _kernel_folder(build_dir) / "kernels" / "python3"
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / "kernel.json"
-    text = json.dumps(kernelspec(), indent=2) + "\n"
+def _write_if_changed(target: Path, text: str) -> None:
+    """Write ``text`` to ``target`` unless it holds it already.
+
+    Builds in parallel (the tests) may write the same file at once, so the
+    file is replaced whole, never truncated and written in place.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
     if not target.is_file() or target.read_text(encoding="utf-8") != text:
-        # Builds in parallel (the tests) may write it at once: replace, never truncate.
-        temporary = folder / f"kernel.json.{os.getpid()}"
+        temporary = target.with_name(f"{target.name}.{os.getpid()}")
         temporary.write_text(text, encoding="utf-8")
         temporary.replace(target)
+
+
+def _install_kernelspec(build_dir: Path) -> None:
+    target = _kernel_folder(build_dir) / "kernels" / "python3" / "kernel.json"
+    _write_if_changed(target, json.dumps(kernelspec(), indent=2) + "\n")
 
 
 ENTRY_POINT_GROUP = "jupyter_client.kernel_provisioners"
@@ -395,7 +401,6 @@ def _register_provisioner(build_dir: Path) -> str | None:
     """
     folder = _kernel_folder(build_dir) / "provisioner"
     metadata = folder / "autograd_guide_build_kernels-1.dist-info"
-    metadata.mkdir(parents=True, exist_ok=True)
     files = {
         "METADATA": "Metadata-Version: 2.1\nName: autograd-guide-build-kernels\nVersion: 1\n",
         "entry_points.txt": (
@@ -403,11 +408,7 @@ def _register_provisioner(build_dir: Path) -> str | None:
         ),
     }
     for name, text in files.items():
-        target = metadata / name
-        if not target.is_file() or target.read_text(encoding="utf-8") != text:
-            temporary = metadata / f"{name}.{os.getpid()}"
-            temporary.write_text(text, encoding="utf-8")
-            temporary.replace(target)
+        _write_if_changed(metadata / name, text)
     if str(folder) in sys.path:
         return None
     sys.path.append(str(folder))

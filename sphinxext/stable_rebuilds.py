@@ -1,17 +1,19 @@
 """Sphinx extension: a rebuild writes the same files as a cold build.
 
-Two behaviours of Sphinx and myst-nb would make a rebuild that rewrites only
+Three behaviours of Sphinx and myst-nb would make a rebuild that rewrites only
 some pages publish files that differ from a cold build's: the notebook
-stylesheet's link and the search index's entries. Each handler below says
-how.
+stylesheet's link, the search index's entries, and the pages' links to the
+project's own static files. Each handler below says how.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.environment import BuildEnvironment
 from sphinx.util.typing import ExtensionMetadata
 
@@ -58,8 +60,35 @@ def _save_index_entries(app: Sphinx, exception: Exception | None) -> None:
     )
 
 
+def static_files_digest(confdir: Path, folders: list[str]) -> str:
+    """Return a digest of the names and contents of the files in ``folders``.
+
+    Relative folders are read from ``confdir``, as Sphinx reads
+    ``html_static_path``.
+    """
+    digest = hashlib.sha256()
+    for folder in folders:
+        root = confdir / folder
+        for path in sorted(root.rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _digest_static_files(app: Sphinx, config: Config) -> None:
+    # A page links each stylesheet with its checksum (?v=...), and the merged
+    # stylesheet is named by those links (light_pages.py); but an edited
+    # stylesheet is not a reason for Sphinx to write a page again, so the
+    # pages would keep linking the old one. A digest of the static files,
+    # as a config value that asks for the HTML to be written again, is.
+    config.static_files_digest = static_files_digest(Path(app.confdir), config.html_static_path)
+
+
 def setup(app: Sphinx) -> ExtensionMetadata:
-    """Make rebuilds write the notebook stylesheet's link and the search index as cold builds do."""
+    """Make rebuilds write the stylesheets' links and the search index as cold builds do."""
+    app.add_config_value("static_files_digest", "", "html", types=[str])
+    app.connect("config-inited", _digest_static_files)
     app.connect("builder-inited", _copy_notebook_stylesheet_first)
     app.connect("env-updated", _restore_index_entries)
     app.connect("build-finished", _save_index_entries)

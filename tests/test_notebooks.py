@@ -16,9 +16,8 @@ import pytest
 from site_files import languages_and_titles
 
 import autograd_guide
+from tests.built_site import SITE
 
-ROOT = Path(__file__).resolve().parent.parent
-SITE = ROOT / "_build" / "html"
 ENGLISH, CHINESE = LANGUAGES = tuple(languages_and_titles()[0])
 CJK = re.compile(r"[\u4e00-\u9fff]")
 INSTALL_CELL_ID = "install-package"

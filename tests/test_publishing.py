@@ -26,9 +26,8 @@ from site_files import book_config
 
 import autograd_guide
 from noxfile import sphinx_command
+from tests.built_site import ROOT, SITE
 
-ROOT = Path(__file__).resolve().parent.parent
-SITE = ROOT / "_build" / "html"
 CONFIG = book_config()
 LANGUAGES = tuple(CONFIG.language_names)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 import torch
@@ -13,8 +12,8 @@ from book_languages import hreflang
 from bs4 import BeautifulSoup
 from site_files import languages_and_titles
 
-ROOT = Path(__file__).resolve().parent.parent
-SITE = ROOT / "_build" / "html"
+from tests.built_site import ROOT, SITE
+
 # The book's languages as conf.py names them: English, and the Chinese translation.
 ENGLISH, CHINESE = languages_and_titles()[0]
 CATALOGS = ROOT / "docs" / "locale" / CHINESE / "LC_MESSAGES"
@@ -156,7 +155,8 @@ def test_the_solutions_text_is_in_native_dropdowns(language):
         document = soup(language, page)
         for dropdown in document.select("details.sd-dropdown"):
             title = dropdown.select_one("summary .sd-summary-text")
-            assert title is not None and title.get_text() == SOLUTION_TITLE[language], page
+            assert title is not None, page
+            assert title.get_text() == SOLUTION_TITLE[language], page
             assert dropdown.select_one(".sd-summary-content p"), page
             found += 1
         # The page leaves out sphinx-design's script, which only switches tabs.

@@ -7,6 +7,8 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 from doctest import testmod as run_examples
 from pathlib import Path
 from types import SimpleNamespace
@@ -375,3 +377,31 @@ def test_the_chinese_index_holds_each_term_whole_and_by_its_parts(tmp_path, monk
     assert search.word_filter("凸") is False
     search.book_terms = frozenset({"凸"})
     assert search.word_filter("凸") is True
+
+
+def test_an_edited_stylesheet_rewrites_the_pages_that_link_it(tmp_path):
+    # Sphinx writes a page again when its source changes, not when a
+    # stylesheet it links does; stable_rebuilds makes it. Each build is its
+    # own process, as with nox -s docs (Sphinx caches checksums per process).
+    source = tmp_path / "source"
+    (source / "_static").mkdir(parents=True)
+    (source / "conf.py").write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT / 'sphinxext')!r})\n"
+        "extensions = ['stable_rebuilds']\n"
+        "html_static_path = ['_static']\nhtml_css_files = ['extra.css']\n",
+        encoding="utf-8",
+    )
+    (source / "index.rst").write_text("Title\n=====\n\nText.\n", encoding="utf-8")
+    stylesheet = source / "_static" / "extra.css"
+    page = tmp_path / "html" / "index.html"
+
+    def build() -> str:
+        command = [sys.executable, "-m", "sphinx", "--quiet", str(source), str(tmp_path / "html")]
+        subprocess.run(command, check=True)
+        [link] = re.findall(r'href="_static/extra\.css\?v=(\w+)"', page.read_text("utf-8"))
+        return link
+
+    stylesheet.write_text("p { color: black; }\n", encoding="utf-8")
+    before = build()
+    stylesheet.write_text("p { color: navy; }\n", encoding="utf-8")
+    assert build() != before

@@ -321,7 +321,10 @@ def test_every_toggle_is_named_in_the_page_language(loaded):
 
 @pytest.mark.parametrize(
     ("language", "title", "label"),
-    [(ENGLISH, "Solution", "Show or hide the solution"), (CHINESE, "参考答案", "展开或收起参考答案")],
+    [
+        (ENGLISH, "Solution", "Show or hide the solution"),
+        (CHINESE, "参考答案", "展开或收起参考答案"),
+    ],
 )
 def test_solutions_are_native_toggles_named_in_the_page_language(
     browser, base_url, language, title, label
@@ -341,8 +344,10 @@ def test_solutions_are_native_toggles_named_in_the_page_language(
         assert names.count(label) == page.locator("details.hide").count() >= 2
         first = solutions.first
         body = first.locator(".sd-summary-content")
-        assert first.get_attribute("open") is None and not body.is_visible()
+        assert first.get_attribute("open") is None
+        assert not body.is_visible()
         first.locator("summary").click()
-        assert first.get_attribute("open") is not None and body.is_visible()
+        assert first.get_attribute("open") is not None
+        assert body.is_visible()
     finally:
         seen.page.context.close()

@@ -19,10 +19,8 @@ from bs4 import BeautifulSoup
 from pypdf import PdfReader
 from pypdf.generic import Destination
 
-from tests.built_site import CHINESE, ENGLISH
+from tests.built_site import CHINESE, ENGLISH, ROOT, SITE
 
-ROOT = Path(__file__).resolve().parents[2]
-SITE = ROOT / "_build" / "html"
 PDF = ROOT / "_build" / "pdf"
 LANGUAGES = (ENGLISH, CHINESE)
 CJK = re.compile(r"[\u4e00-\u9fff]")
