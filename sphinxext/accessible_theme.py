@@ -10,18 +10,77 @@ solutions' code), in every language; those are written with
 ``content_toggle_label`` instead, by the node's HTML visitor, which Sphinx
 lets an extension override. The solutions' text is in sphinx-design's
 dropdowns, whose ``<summary>`` is named by its visible, translated title.
+
+The words around the pages that Sphinx's and the themes' catalogs leave in
+English for a language, or give in another region's words, are translated
+in ``sphinxext/locale/<language>/LC_MESSAGES/<domain>.po``: ``sphinx`` for
+Sphinx, pydata-sphinx-theme and the templates in ``templates/``
+(sphinx-book-theme's buttons and navigation, whose labels it writes in
+English, copied with the labels marked for translation), ``booktheme`` for
+sphinx-book-theme's own. They are compiled into the doctree folder when the
+build starts and registered before the theme registers its own catalog,
+so that for ``booktheme`` they come first; for ``sphinx`` they come after
+Sphinx's own catalog and fill its gaps.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from markupsafe import Markup, escape
 from myst_nb.sphinx_ import HideCodeCellNode
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.util.typing import ExtensionMetadata
 from sphinx.writers.html5 import HTML5Translator
+from stable_rebuilds import files_digest
+
+LOCALE = Path(__file__).resolve().parent / "locale"
+DOMAINS = ("sphinx", "booktheme")
+
+
+def compile_catalogs(source: Path, target: Path) -> list[str]:
+    """Compile every ``.po`` file under ``source`` into the same place under ``target``.
+
+    Returns the domains compiled. A message without a translation or marked
+    fuzzy is refused: it would be shown in English.
+    """
+    domains = set()
+    for po in sorted(source.rglob("*.po")):
+        with po.open("rb") as po_file:
+            catalog = read_po(po_file)
+        for message in catalog:
+            if message.id and (not message.string or message.fuzzy):
+                raise ValueError(f"{po}: translate {message.id!r} and remove any fuzzy flag")
+        mo = target / po.relative_to(source).with_suffix(".mo")
+        mo.parent.mkdir(parents=True, exist_ok=True)
+        # Builds of the same language may start at once: replace, never truncate.
+        temporary = mo.with_name(f"{mo.name}.{os.getpid()}")
+        with temporary.open("wb") as mo_file:
+            write_mo(mo_file, catalog)
+        temporary.replace(mo)
+        domains.add(po.stem)
+    return sorted(domains)
+
+
+def _register_catalogs(app: Sphinx) -> None:
+    target = Path(app.doctreedir, "theme-locale")
+    for domain in compile_catalogs(LOCALE, target):
+        if domain not in DOMAINS:
+            raise ValueError(f"{LOCALE}: {domain}.po translates no catalog; use one of {DOMAINS}")
+        app.add_message_catalog(domain, str(target))
+
+
+def _digest_catalogs(app: Sphinx, config: Config) -> None:
+    # An edited translation is no reason for Sphinx to read or write a page
+    # again; a config value that asks for both is (some of the words, such
+    # as the title of a signature's *, are written into the doctree).
+    config.theme_catalogs_digest = files_digest(LOCALE, ["."])
 
 
 def label_summaries(html: str, label: str) -> Markup:
@@ -60,9 +119,14 @@ def depart_hidden_cell(translator: HTML5Translator, node: HideCodeCellNode) -> N
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:
-    """Label the sidebar's section toggles and the solutions' code cells."""
+    """Label the sidebar's section toggles and the solutions' code cells; translate the theme."""
     app.add_config_value("sidebar_toggle_label", "Show or hide the pages of this section", "html")
     app.add_config_value("content_toggle_label", "Show or hide", "html")
+    # Now, while the extensions are set up: the theme registers its catalog
+    # once the builder is made.
+    _register_catalogs(app)
+    app.add_config_value("theme_catalogs_digest", "", "env", types=[str])
+    app.connect("config-inited", _digest_catalogs)
     app.setup_extension("myst_nb")  # so that its visitor is the one replaced
     app.add_node(HideCodeCellNode, override=True, html=(visit_hidden_cell, depart_hidden_cell))
     # After the theme has put its toctree function in the context (priority 500).

@@ -294,7 +294,7 @@ class MarkdownWriter:
         # The summary holds the title's text and, beside it, the drawn chevron.
         title = node.next_node(dropdown_title)
         text = None if title is None else title.next_node(_summary_text)
-        heading = self.inlines(text).strip() if text is not None else ""
+        heading = self.inlines(text).strip() if isinstance(text, nodes.Element) else ""
         body = self.blocks([c for c in node.children if c is not title], level)
         return f"<details>\n<summary>{heading}</summary>\n\n{body}\n\n</details>"
 

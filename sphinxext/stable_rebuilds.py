@@ -60,7 +60,7 @@ def _save_index_entries(app: Sphinx, exception: Exception | None) -> None:
     )
 
 
-def static_files_digest(confdir: Path, folders: list[str]) -> str:
+def files_digest(confdir: Path, folders: list[str]) -> str:
     """Return a digest of the names and contents of the files in ``folders``.
 
     Relative folders are read from ``confdir``, as Sphinx reads
@@ -82,7 +82,7 @@ def _digest_static_files(app: Sphinx, config: Config) -> None:
     # stylesheet is not a reason for Sphinx to write a page again, so the
     # pages would keep linking the old one. A digest of the static files,
     # as a config value that asks for the HTML to be written again, is.
-    config.static_files_digest = static_files_digest(Path(app.confdir), config.html_static_path)
+    config.static_files_digest = files_digest(Path(app.confdir), config.html_static_path)
 
 
 def setup(app: Sphinx) -> ExtensionMetadata:

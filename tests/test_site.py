@@ -190,6 +190,19 @@ def test_chinese_catalogs_are_complete():
                 assert not message.fuzzy, f"{path.name}: fuzzy {message.id!r}"
 
 
+def test_chinese_pages_name_their_controls_in_chinese():
+    # Tooltips, accessible names and placeholders, the theme's and Sphinx's
+    # included (sphinxext/locale/), are Chinese; a name of the package's API is code.
+    english = set()
+    for page in pages(CHINESE):
+        for element in soup(CHINESE, page).select("[title], [aria-label], [placeholder], img[alt]"):
+            for attribute in ("title", "aria-label", "placeholder", "alt"):
+                value = element.get(attribute)
+                if value and not CJK.search(value) and not re.fullmatch(r"[\w.]+", value):
+                    english.add((page, attribute, value))
+    assert english == set()
+
+
 def test_chinese_prose_is_chinese():
     untranslated = []
     for page in pages(CHINESE):

@@ -25,7 +25,7 @@ import notebook_downloads
 import notebook_markdown
 import package_version
 import pytest
-from accessible_theme import label_summaries
+from accessible_theme import LOCALE, compile_catalogs, label_summaries
 from babel.messages.catalog import Catalog
 from book_languages import counterpart_links, difference, shortened
 from catalogs import Project, new_catalog, read_catalog, update_catalog, write_catalog
@@ -405,3 +405,17 @@ def test_an_edited_stylesheet_rewrites_the_pages_that_link_it(tmp_path):
     before = build()
     stylesheet.write_text("p { color: navy; }\n", encoding="utf-8")
     assert build() != before
+
+
+def test_the_theme_catalogs_compile_and_an_untranslated_word_is_refused(tmp_path):
+    assert compile_catalogs(LOCALE, tmp_path / "compiled") == ["booktheme", "sphinx"]
+    assert sorted(path.name for path in (tmp_path / "compiled").rglob("*.mo")) == [
+        "booktheme.mo",
+        "sphinx.mo",
+    ]
+    source = tmp_path / "locale" / "zh_CN" / "LC_MESSAGES"
+    source.mkdir(parents=True)
+    for entry in ('msgid "Main"\nmsgstr ""\n', '#, fuzzy\nmsgid "Main"\nmsgstr "全书导航"\n'):
+        (source / "sphinx.po").write_text(entry, encoding="utf-8")
+        with pytest.raises(ValueError, match="translate 'Main'"):
+            compile_catalogs(tmp_path / "locale", tmp_path / "out")
