@@ -248,6 +248,12 @@ def _link_notebook(
         return
     # The theme links the page's Markdown source, which the site does not
     # publish; the notebook takes its place, and printing to PDF stays.
+    # sphinx-book-theme 1.4.0 has a notebook entry of its own, but only on a
+    # site with a launch service configured (Binder, JupyterHub, Colab,
+    # Thebe), and it copies myst-nb's executed notebook, MyST text and all,
+    # over `_sources/<page>.ipynb` for every language alike
+    # (header_buttons/launch.py); the reader's notebook made here would not
+    # be the one linked.
     menu["buttons"] = [b for b in menu["buttons"] if b.get("label") == "download-pdf-button"]
     if _published_notebook(app, pagename).is_file():
         menu["buttons"].insert(
