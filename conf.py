@@ -27,7 +27,6 @@ language_settings = {
         "notebook_download_tooltip": "Download this page as a notebook",
         "sidebar_toggle_label": "Show or hide the pages of this section",
         "open_graph_locale": "en_US",
-        "content_toggle_label": "Show or hide the solution",
         # The first cell of a downloaded notebook (sphinxext/notebook_downloads.py).
         "notebook_install_note": (
             "**Before you start.** This notebook is the chapter at <{url}>. Its code uses "
@@ -55,7 +54,6 @@ language_settings = {
         "notebook_download_tooltip": "将本页下载为 Jupyter 笔记本",
         "sidebar_toggle_label": "展开或收起本节的页面",
         "open_graph_locale": "zh_CN",
-        "content_toggle_label": "展开或收起参考答案",
         "notebook_install_note": (
             "**开始之前**：本笔记本就是网页 <{url}> 上的一章。"
             "其中的代码用到本书配套的辅助函数小软件包`{package}`："

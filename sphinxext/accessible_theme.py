@@ -6,10 +6,12 @@ it with no name (axe-core rule ``summary-name``). This extension labels each
 such element with ``sidebar_toggle_label``, which ``language_settings`` sets
 in the reader's language. myst-nb writes the English name "Toggle hidden
 content" on the ``<summary>`` of every cell tagged ``hide-cell`` (the
-solutions' code), in every language; those are written with
-``content_toggle_label`` instead, by the node's HTML visitor, which Sphinx
-lets an extension override. The solutions' text is in sphinx-design's
-dropdowns, whose ``<summary>`` is named by its visible, translated title.
+solutions' code), in every language, over the prompt the reader sees; those
+are written without it, by the node's HTML visitor, which Sphinx lets an
+extension override, so that the visible prompt (``nb_code_prompt_show``,
+"Show the solution", or ``nb_code_prompt_hide``) is also the name. The
+solutions' text is in sphinx-design's dropdowns, whose ``<summary>`` is
+named by its visible, translated title.
 
 The words around the pages that Sphinx's and the themes' catalogs leave in
 English for a language, or give in another region's words, are translated
@@ -103,11 +105,10 @@ def _label_sidebar(
 
 
 def visit_hidden_cell(translator: HTML5Translator, node: HideCodeCellNode) -> None:
-    """Open a cell tagged ``hide-cell`` as myst-nb does, its summary named in the page language."""
-    label = translator.builder.config.content_toggle_label
+    """Open a cell tagged ``hide-cell`` as myst-nb does, its summary named by its prompt."""
     classes = " ".join(node["classes"])
     translator.body.append(f'<details class="admonition hide {escape(classes)}">\n')
-    translator.body.append(f'<summary aria-label="{escape(label)}">\n')
+    translator.body.append("<summary>\n")
     for state, prompt in (("collapsed", node["prompt_show"]), ("expanded", node["prompt_hide"])):
         translator.body.append(f'<p class="{state} admonition-title">{escape(prompt)}</p>\n')
     translator.body.append("</summary>\n")
@@ -121,7 +122,6 @@ def depart_hidden_cell(translator: HTML5Translator, node: HideCodeCellNode) -> N
 def setup(app: Sphinx) -> ExtensionMetadata:
     """Label the sidebar's section toggles and the solutions' code cells; translate the theme."""
     app.add_config_value("sidebar_toggle_label", "Show or hide the pages of this section", "html")
-    app.add_config_value("content_toggle_label", "Show or hide", "html")
     # Now, while the extensions are set up: the theme registers its catalog
     # once the builder is made.
     _register_catalogs(app)
