@@ -296,22 +296,28 @@ def test_a_missing_page_gets_the_not_found_page(browser, base_url, missing):
         page.close()
 
 
-def accessible_names(page: Page, role: str) -> list[str]:
-    """Return the name the browser gives each element of ``role``, as a screen reader hears it."""
+# What a screen reader announces by name: toggles (<summary>), buttons,
+# landmarks and the search field.
+NAMED_ROLES = ("DisclosureTriangle", "button", "navigation", "searchbox", "combobox")
+
+
+def accessible_names(page: Page, *roles: str) -> list[str]:
+    """Return the name the browser gives each element of ``roles``, as a screen reader hears it."""
     tree = page.context.new_cdp_session(page).send("Accessibility.getFullAXTree")
     return [
         node.get("name", {}).get("value", "")
         for node in tree["nodes"]
-        if node.get("role", {}).get("value") == role and not node.get("ignored")
+        if node.get("role", {}).get("value") in roles and not node.get("ignored")
     ]
 
 
-def test_every_toggle_is_named_in_the_page_language(loaded):
-    # Every <summary>: the sidebar's sections, the solutions and their code.
+def test_every_toggle_and_control_is_named_in_the_page_language(loaded):
     language, _, seen = loaded
-    toggles = seen.page.locator("summary").count()
-    names = accessible_names(seen.page, "DisclosureTriangle")
-    assert len(names) == toggles
+    assert (
+        len(accessible_names(seen.page, "DisclosureTriangle"))
+        == seen.page.locator("summary").count()
+    )
+    names = accessible_names(seen.page, *NAMED_ROLES)
     assert all(name.strip() for name in names), names
     if language == CHINESE:
         assert all(CJK.search(name) for name in names), names
