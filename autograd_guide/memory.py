@@ -94,9 +94,9 @@ class SavedTensorRecorder:
     cost that memory once. The tensors the caller passes in are never copied
     or modified.
 
-    While saved-tensor hooks are active, autograd does not check whether a
-    saved tensor was changed in place after it was saved. The recorder makes
-    that check itself when the backward pass unpacks the tensor, and raises
+    Autograd does not check whether a tensor saved through saved-tensor hooks
+    was changed in place after it was saved. The recorder makes that check
+    itself when the backward pass unpacks the tensor, and raises
     :class:`RuntimeError` as autograd would.
 
     Notes
@@ -180,7 +180,7 @@ class SavedTensorRecorder:
                 f"a tensor of shape {tuple(packed.tensor.shape)} saved for the backward pass "
                 f"was modified by an in-place operation after it was saved: it is at version "
                 f"{packed.tensor._version}, saved at version {packed.version}. Autograd does "
-                f"not check this while saved-tensor hooks are active, so SavedTensorRecorder "
+                f"not check tensors saved through saved-tensor hooks, so SavedTensorRecorder "
                 f"does; apply the in-place operation to a copy (.clone()) or use its "
                 f"out-of-place form"
             )

@@ -224,6 +224,21 @@ def test_chinese_prose_is_chinese():
     assert not [line for line in untranslated if line.split(":")[0] not in allowed_english]
 
 
+@pytest.mark.parametrize("language", [ENGLISH, CHINESE])
+def test_prose_shows_no_markup_that_was_not_parsed(language):
+    # Markdown closes `**` only where the marker is "right-flanking": after a
+    # backtick and before a Chinese character it is not, so the reader sees
+    # the asterisks. Code, signatures and math may hold `**` of their own.
+    unparsed = []
+    for page in pages(language):
+        article = soup(language, page).select_one("article")
+        assert article is not None, page
+        for code in article.select("code, pre, .cell, .highlight, .math, dt.sig, span.pre"):
+            code.decompose()
+        unparsed += [f"{page}: {line}" for line in article.get_text().splitlines() if "**" in line]
+    assert unparsed == []
+
+
 def test_english_pages_are_not_translated():
     for page in pages(ENGLISH):
         if page == "glossary.html":
