@@ -35,10 +35,12 @@ from execution_cache import create_cache, environment_fingerprint, runtime_versi
 from helper_source import source_without_docstring
 from light_pages import (
     READY_STATE_SHIM,
+    RESOLVED_THEME,
     deferred_scripts,
     icon_codepoints,
     merge_stylesheets,
     merged_stylesheets,
+    resolved_theme,
     stylesheet_codepoints,
     without_script,
     without_unused_icons,
@@ -351,6 +353,21 @@ def test_scripts_are_deferred_in_their_order():
     assert deferred.index(base64.b64encode(READY_STATE_SHIM.encode()).decode()) < (
         deferred.index("documentation_options.js")
     )
+
+
+def test_the_head_resolves_the_colour_theme_the_theme_script_would_set():
+    head = (
+        "<script>\n"
+        '    document.documentElement.dataset.mode = localStorage.getItem("mode") || "auto";\n'
+        '    document.documentElement.dataset.theme = localStorage.getItem("theme") || "auto";\n'
+        "</script>"
+    )
+    resolved = str(resolved_theme(head))
+    assert 'localStorage.getItem("mode") || "auto";' in resolved
+    assert 'getItem("theme")' not in resolved
+    assert RESOLVED_THEME in resolved
+    with pytest.raises(ValueError, match=r"update light_pages\.resolved_theme"):
+        resolved_theme("<script>document.documentElement.dataset.theme = 'light';</script>")
 
 
 def test_every_glossary_row_gives_search_terms_in_both_languages():

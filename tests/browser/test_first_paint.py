@@ -176,6 +176,26 @@ def test_the_merged_stylesheet_draws_what_the_theme_draws(browser, base_url, pag
     pytest.fail(f"{page} ({state}) looks different with the merged stylesheet")
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_first_visit_gets_its_colour_theme_before_the_scripts_run(browser, base_url, scheme):
+    # Nothing stored: the mode is "auto" and follows the system's scheme. The
+    # head sets the theme it resolves to; the theme's script, on
+    # DOMContentLoaded, sets the same value rather than restyling the page.
+    context = browser.new_context(color_scheme=scheme)
+    context.add_init_script(
+        "window.themes = [];"
+        "new MutationObserver(records => records.forEach("
+        "  record => window.themes.push(record.target.getAttribute('data-theme'))"
+        ")).observe(document, {subtree: true, attributeFilter: ['data-theme']});"
+    )
+    page = context.new_page()
+    page.goto(f"{base_url}/{CHINESE}/guide/debugging.html", wait_until="load")
+    themes = page.evaluate("window.themes")
+    context.close()
+    assert themes, "the head script set no theme"
+    assert set(themes) == {scheme}, themes
+
+
 def test_pages_work_from_files(browser):
     page = browser.new_page()
     errors: list[str] = []
