@@ -30,9 +30,16 @@ PAGES = [f"{language}/{page}" for language in LANGUAGES for page in site_pages(l
 # page's score moves by up to 0.1 from run to run (its total blocking time
 # from 0 to 600 ms, its speed index either about 2.6 s or about 4.1 s), so
 # the median of five runs of a page near the target falls either side of it:
-# a full CI run had four pages at medians of 0.93 and 0.94. The test fails a
-# page whose median is under the floor below, which every page keeps, and the
-# report (_build/browser/lighthouse.json) shows each page against the target.
+# a full CI run had four pages at medians of 0.93 and 0.94. The two speed
+# indexes are Chromium's: in the traces, whenever a renderer task before the
+# first paint ran 0.14 s or more (the first style and layout of a long page),
+# the first frame was shown 0.8 to 1.8 s after it was painted; with no task
+# over 0.09 s, within 0.05 s. That matches viz withholding BeginFrames from a
+# client that has not answered them ("ThrottleUnresponsiveClient" in
+# components/viz/service/frame_sinks/compositor_frame_sink_support.cc;
+# Lighthouse issue 17148). The test fails a page whose median is under the
+# floor below, which every page keeps, and the report
+# (_build/browser/lighthouse.json) shows each page against the target.
 PERFORMANCE_TARGET = 0.95
 PERFORMANCE_FLOOR = 0.9
 # Accessibility, best practices and SEO.
