@@ -30,7 +30,8 @@ PAGES = [f"{language}/{page}" for language in LANGUAGES for page in site_pages(l
 # page's score moves by up to 0.1 from run to run (its total blocking time
 # from 0 to 600 ms, its speed index either about 2.6 s or about 4.1 s), so
 # the median of five runs of a page near the target falls either side of it:
-# a full CI run had four pages at medians of 0.93 and 0.94. The two speed
+# one full CI run had four pages at medians of 0.93 and 0.94, another one
+# page at 0.90 (runs of 0.87, 0.90, 0.90, 0.95, 0.95). The two speed
 # indexes are Chromium's: in the traces, whenever a renderer task before the
 # first paint ran 0.14 s or more (the first style and layout of a long page),
 # the first frame was shown 0.8 to 1.8 s after it was painted; with no task
@@ -48,10 +49,12 @@ OTHER_TARGET = 1.0
 LIGHTHOUSE = Path(os.environ.get("LIGHTHOUSE_DIR", ROOT / "_build" / "lighthouse"))
 REPORT = ROOT / "_build" / "browser" / "lighthouse.json"
 # A shared machine's load slows the page's tasks too, which Lighthouse's
-# simulation then scales up: a page under the target is measured four times
-# more, and the median of its five runs counts, as Lighthouse's documentation
-# on variability advises.
-RUNS_BELOW_TARGET = 5
+# simulation then scales up: a page under the target is measured eight times
+# more, and the median of its nine runs counts. Lighthouse's documentation on
+# variability advises the median of five; with one run in five under 0.90, as
+# above, five runs give a median under it about one time in twenty, nine runs
+# about one in fifty, for some two minutes more.
+RUNS_BELOW_TARGET = 9
 
 
 def lighthouse(urls: list[str]) -> dict[str, dict[str, object]]:
@@ -71,7 +74,7 @@ def lighthouse(urls: list[str]) -> dict[str, dict[str, object]]:
 
 @pytest.fixture(scope="module")
 def audits(base_url: str) -> dict[str, dict[str, object]]:
-    """Every page, audited once, and the pages under the target four times more."""
+    """Every page, audited once, and the pages under the target eight times more."""
     urls = {page: f"{base_url}/{page}" for page in PAGES}
     first = lighthouse(list(urls.values()))
     results = {page: [first[url]] for page, url in urls.items()}
