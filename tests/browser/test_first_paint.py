@@ -53,7 +53,7 @@ REPORT = ROOT / "_build" / "browser" / "lighthouse.json"
 # more, and the median of its nine runs counts. Lighthouse's documentation on
 # variability advises the median of five; with one run in five under 0.90, as
 # above, five runs give a median under it about one time in twenty, nine runs
-# about one in fifty, for some two minutes more.
+# about one in fifty, for a few minutes more.
 RUNS_BELOW_TARGET = 9
 
 
