@@ -9,6 +9,8 @@ import matplotlib
 import pytest
 from hypothesis import settings
 
+from tests.cold_builds import ColdBuilds, make_cold_builds
+
 # Tests draw figures without a display; the backend must be chosen before pyplot is imported.
 matplotlib.use("Agg")
 
@@ -52,3 +54,9 @@ def fail_after_two_seconds() -> Iterator[None]:
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.fixture(scope="session")
+def cold_builds(tmp_path_factory: pytest.TempPathFactory) -> ColdBuilds:
+    """The book built cold twice, with forked and with plain kernels (tests/cold_builds.py)."""
+    return make_cold_builds(tmp_path_factory.mktemp("cold-builds"))

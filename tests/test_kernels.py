@@ -22,7 +22,7 @@ from book_kernels import PROVISIONER, ForkingProvisioner, fork_available, use_bo
 from scratch_book import notebook, scratch_book
 from site_files import languages_and_titles
 
-from noxfile import sphinx_command
+from tests.cold_builds import ColdBuilds
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -221,19 +221,6 @@ def test_an_interrupted_build_leaves_no_process_behind(tmp_path, marked_environm
     assert wait_until_gone(mark) == []
 
 
-def _cold_build(out: Path, *extra: str) -> None:
-    for language in LANGUAGES:
-        command = sphinx_command(
-            "html",
-            language,
-            f"--define=nb_execution_cache_path={out / 'jupyter_cache'}",
-            *extra,
-            build=out,
-        )
-        environment = {**os.environ, "SOURCE_DATE_EPOCH": "0"}
-        subprocess.run(command, check=True, capture_output=True, timeout=900, env=environment)
-
-
 def _files(folder: Path) -> dict[str, bytes]:
     return {
         path.relative_to(folder).as_posix(): path.read_bytes()
@@ -243,10 +230,10 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 @needs_fork
-def test_forked_and_plain_kernels_give_the_same_outputs_and_pages(tmp_path):
-    forked, plain = tmp_path / "forked", tmp_path / "plain"
-    _cold_build(forked)
-    _cold_build(plain, "--define=fork_kernels=0")
+def test_forked_and_plain_kernels_give_the_same_outputs_and_pages(cold_builds: ColdBuilds):
+    # The same two cold builds as the reproducibility test's
+    # (tests/cold_builds.py): forked kernels in one checkout, plain in the other.
+    forked, plain = cold_builds.forked / "_build", cold_builds.plain / "_build"
     for language in LANGUAGES:
         executed = Path("doctrees", "html", language, "jupyter_execute")
         forked_outputs, plain_outputs = _files(forked / executed), _files(plain / executed)
@@ -257,6 +244,7 @@ def test_forked_and_plain_kernels_give_the_same_outputs_and_pages(tmp_path):
             # Cells get random ids each time a page is read; the rest must match.
             assert _without_ids(forked_outputs[name]) == _without_ids(plain_outputs[name]), name
         figures = [name for name in forked_outputs if not name.endswith(".ipynb")]
+        assert figures
         assert all(forked_outputs[name] == plain_outputs[name] for name in figures)
         assert _files(forked / "html" / language) == _files(plain / "html" / language)
 

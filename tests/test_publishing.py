@@ -6,12 +6,8 @@ reproduces the site byte for byte.
 
 from __future__ import annotations
 
-import filecmp
-import os
+import functools
 import platform
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree
@@ -25,8 +21,8 @@ from site_address import UTILITY_PAGES, base_url, page_url
 from site_files import book_config
 
 import autograd_guide
-from noxfile import sphinx_command
 from tests.built_site import ROOT, SITE
+from tests.cold_builds import ColdBuilds, differences
 
 CONFIG = book_config()
 LANGUAGES = tuple(CONFIG.language_names)
@@ -50,7 +46,9 @@ def content_pages(language: str) -> list[str]:
     return [page for page in html_pages(language) if page[:-5] not in UTILITY_PAGES]
 
 
+@functools.cache
 def soup(path: Path) -> BeautifulSoup:
+    """The page at ``path``, parsed once for all the tests that read it."""
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
@@ -165,51 +163,6 @@ def test_landing_page_states_the_versions_that_executed_it(language):
     assert autograd_guide.__version__ in text
 
 
-def _checkout(folder: Path) -> Path:
-    """Copy the files git tracks, as the working tree has them, to ``folder``."""
-    tracked = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, check=True, capture_output=True
-    ).stdout.decode()
-    for name in filter(None, tracked.split("\0")):
-        if (ROOT / name).is_file():
-            (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, folder / name)
-    return folder
-
-
-def _build_site(root: Path) -> None:
-    """Build the site in ``root`` as ``nox -s docs`` does, its kernels importing its package."""
-    environment = {**os.environ, "PYTHONPATH": str(root)}
-    # The real build does not set it; a date stamp in a page must not pass unseen.
-    environment.pop("SOURCE_DATE_EPOCH", None)
-    commands = []
-    for language in LANGUAGES:
-        commands.append(sphinx_command("html", language, root=root))
-    site = str(root / "_build" / "html")
-    commands.append([sys.executable, str(root / "sphinxext" / "site_files.py"), site])
-    for command in commands:
-        result = subprocess.run(
-            command, cwd=root, capture_output=True, text=True, env=environment, check=False
-        )
-        assert result.returncode == 0, result.stderr[-3000:]
-
-
-def _differences(left: Path, right: Path) -> list[str]:
-    differences = []
-
-    def compare(comparison: filecmp.dircmp[str], prefix: str = "") -> None:
-        differences.extend(prefix + name for name in comparison.left_only + comparison.right_only)
-        _, mismatch, errors = filecmp.cmpfiles(
-            comparison.left, comparison.right, comparison.common_files, shallow=False
-        )
-        differences.extend(prefix + name for name in mismatch + errors)
-        for name, sub in comparison.subdirs.items():
-            compare(sub, f"{prefix}{name}/")
-
-    compare(filecmp.dircmp(left, right))
-    return differences
-
-
 def _pdf_links(site: Path) -> list[str]:
     return sorted(
         f"{path.relative_to(site)}: {link['href']}"
@@ -219,24 +172,24 @@ def _pdf_links(site: Path) -> list[str]:
     ) + sorted(str(path.relative_to(site)) for path in site.rglob("*.pdf"))
 
 
-def test_cold_builds_in_two_checkouts_and_a_rebuild_reproduce_the_site_byte_for_byte(tmp_path):
+def test_cold_builds_in_two_checkouts_and_a_rebuild_reproduce_the_site_byte_for_byte(
+    cold_builds: ColdBuilds,
+):
     # Two cold builds, each executing the pages into its own empty cache, in
     # checkouts whose paths differ even in length, so that a machine path or
-    # a date leaking into a page would show. The site that `nox -s docs` left
-    # in _build/html may carry the history of earlier incremental builds, so
-    # it is not one of them.
-    first = _checkout(tmp_path / "a")
-    second = _checkout(tmp_path / "another checkout" / "autograd-guide")
-    _build_site(first)
-    _build_site(second)
-    assert _differences(first / "_build" / "html", second / "_build" / "html") == []
+    # a date leaking into a page would show; one ran the pages in forked
+    # kernels, the other in plain ones (tests/cold_builds.py). The site that
+    # `nox -s docs` left in _build/html may carry the history of earlier
+    # incremental builds, so it is not one of them.
+    first, second = cold_builds.forked / "_build" / "html", cold_builds.plain / "_build" / "html"
+    assert differences(first, second) == []
     # Neither build has the PDFs of `nox -s pdf` beside it (in <build>/pdf),
     # so no page may link one.
-    assert _pdf_links(first / "_build" / "html") == []
+    assert _pdf_links(first) == []
     # A rebuild with nothing changed rewrites some pages (the index, search);
     # they must come out the same as in the cold build.
-    _build_site(second)
-    assert _differences(first / "_build" / "html", second / "_build" / "html") == []
+    cold_builds.rebuild_plain()
+    assert differences(first, second) == []
 
 
 def test_release_workflow_publishes_version_tags_to_pypi_without_a_secret():

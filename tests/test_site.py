@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
@@ -73,7 +74,14 @@ def pages(language: str) -> set[str]:
     } - SPHINX_PAGES
 
 
+@functools.cache
 def soup(language: str, page: str) -> BeautifulSoup:
+    """The page, parsed once for all the tests that only read it."""
+    return editable_soup(language, page)
+
+
+def editable_soup(language: str, page: str) -> BeautifulSoup:
+    """The page, parsed for a test that takes parts out of it."""
     return BeautifulSoup((SITE / language / page).read_text(encoding="utf-8"), "html.parser")
 
 
@@ -206,7 +214,7 @@ def test_chinese_pages_name_their_controls_in_chinese():
 def test_chinese_prose_is_chinese():
     untranslated = []
     for page in pages(CHINESE):
-        article = soup(CHINESE, page).select_one("article")
+        article = editable_soup(CHINESE, page).select_one("article")
         assert article is not None, page
         for block in article.select("p, li, h1, h2, h3, th, td, dd"):
             if block.find_parent(class_=["cell", "highlight", "math"]):
@@ -231,7 +239,7 @@ def test_prose_shows_no_markup_that_was_not_parsed(language):
     # the asterisks. Code, signatures and math may hold `**` of their own.
     unparsed = []
     for page in pages(language):
-        article = soup(language, page).select_one("article")
+        article = editable_soup(language, page).select_one("article")
         assert article is not None, page
         for code in article.select("code, pre, .cell, .highlight, .math, dt.sig, span.pre"):
             code.decompose()
