@@ -57,12 +57,13 @@ REPORT = ROOT / "_build" / "browser" / "lighthouse.json"
 RUNS_BELOW_TARGET = 9
 
 
-def lighthouse(urls: list[str]) -> dict[str, dict[str, object]]:
+def lighthouse(urls: list[str], categories: str = "all") -> dict[str, dict[str, object]]:
+    """Audit ``urls`` in every category, or with ``categories="performance"`` in that one."""
     script = LIGHTHOUSE / "audit.mjs"
     if not (LIGHTHOUSE / "node_modules" / "lighthouse").is_dir():
         pytest.fail(f"Lighthouse is not installed in {LIGHTHOUSE}; run `nox -s browser`")
     result = subprocess.run(
-        ["node", str(script), str(CHROMIUM), *urls],
+        ["node", str(script), str(CHROMIUM), categories, *urls],
         capture_output=True,
         text=True,
         check=True,
@@ -73,20 +74,25 @@ def lighthouse(urls: list[str]) -> dict[str, dict[str, object]]:
 
 
 @pytest.fixture(scope="module")
-def audits(base_url: str) -> dict[str, dict[str, object]]:
-    """Every page, audited once, and the pages under the target eight times more."""
+def audits(base_url: str) -> dict[str, list[dict[str, object]]]:
+    """Every page, audited once, and the pages under the target eight times more.
+
+    The runs after the first measure performance alone: the other categories
+    do not vary from run to run, and their audits (axe's above all) take
+    about half of a long page's run.
+    """
     urls = {page: f"{base_url}/{page}" for page in PAGES}
     first = lighthouse(list(urls.values()))
     results = {page: [first[url]] for page, url in urls.items()}
     below = [page for page in PAGES if _performance(results[page][0]) < PERFORMANCE_TARGET]
     for _ in range(RUNS_BELOW_TARGET - 1):
         if below:
-            again = lighthouse([urls[page] for page in below])
+            again = lighthouse([urls[page] for page in below], "performance")
             for page in below:
                 results[page].append(again[urls[page]])
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    return {page: _median_run(runs) for page, runs in results.items()}
+    return results
 
 
 def _performance(run: dict[str, object]) -> float:
@@ -102,13 +108,17 @@ def _median_run(runs: list[dict[str, object]]) -> dict[str, object]:
 
 @pytest.mark.parametrize("page", PAGES)
 def test_lighthouse_scores(audits, page):
-    run = audits[page]
-    assert run["runtimeError"] is None, run["runtimeError"]
-    scores = run["scores"]
+    runs = audits[page]
+    for run in runs:
+        assert run["runtimeError"] is None, run["runtimeError"]
+    median = _median_run(runs)
+    assert _performance(median) >= PERFORMANCE_FLOOR, (median["metrics"], median["failing"])
+    # The first run, the one that audited every category.
+    first = runs[0]
+    scores = first["scores"]
     assert isinstance(scores, dict)
-    assert scores["performance"] >= PERFORMANCE_FLOOR, (scores, run["metrics"], run["failing"])
     for category in ("accessibility", "best-practices", "seo"):
-        assert scores[category] >= OTHER_TARGET, (category, run["failing"])
+        assert scores[category] >= OTHER_TARGET, (category, first["failing"])
 
 
 # -- The theme, unchanged ---------------------------------------------------

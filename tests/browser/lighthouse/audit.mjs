@@ -1,11 +1,18 @@
 // Runs Lighthouse (its default mobile profile) on each URL given, one Chromium
 // for all, and prints one JSON object: URL -> category scores and metrics.
+// Usage: node audit.mjs CHROMIUM all|performance URL...; "performance" audits
+// that category alone, for the pages measured again.
 // Used by tests/browser/test_first_paint.py; the pinned Lighthouse is
 // installed beside this file by `nox -s browser`.
 import lighthouse from "lighthouse";
 import * as chromeLauncher from "chrome-launcher";
 
-const [chromePath, ...urls] = process.argv.slice(2);
+const [chromePath, categories, ...urls] = process.argv.slice(2);
+const onlyCategories = {
+  all: ["performance", "accessibility", "best-practices", "seo"],
+  performance: ["performance"],
+}[categories];
+if (!onlyCategories) throw new Error(`categories: pass "all" or "performance", not ${categories}`);
 const chrome = await chromeLauncher.launch({
   chromePath,
   chromeFlags: ["--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run"],
@@ -24,7 +31,12 @@ try {
       port: chrome.port,
       logLevel: "error",
       output: "json",
-      onlyCategories: ["performance", "accessibility", "best-practices", "seo"],
+      onlyCategories,
+      // No screenshots but the trace's own filmstrip, which the speed index is
+      // computed from: a long page's full-page screenshot costs seconds and
+      // counts towards no score.
+      disableFullPageScreenshot: true,
+      skipAudits: ["screenshot-thumbnails", "final-screenshot"],
     });
     const failing = [];
     for (const category of Object.values(lhr.categories)) {
