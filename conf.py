@@ -96,6 +96,7 @@ extensions = [
     "figure_alt",
     "book_search",
     "light_pages",
+    "plain_tokens",
     "accessible_theme",
     "page_metadata",
     "stable_rebuilds",

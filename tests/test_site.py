@@ -300,3 +300,50 @@ def test_chinese_index_holds_the_glossary_terms_whole():
 def test_search_knows_the_page_teaching_a_term(language, term, page):
     _, teaching = _search_data(language)
     assert teaching[term] == [page]
+
+
+# "html[data-theme="dark"] .highlight .nb { color: #FFD900 }" in pygments.css.
+_TOKEN_RULE = re.compile(r'html\[data-theme="(\w+)"\] \.highlight(?: \.(\w+))? \{([^}]*)\}')
+THEMES = ("light", "dark")
+
+
+def _token_looks() -> tuple[dict[str, tuple[frozenset[tuple[str, str]], ...]], tuple]:
+    """How pygments.css draws each class in the light and dark themes, and how plain text."""
+    css = (SITE / ENGLISH / "_static" / "pygments.css").read_text(encoding="utf-8")
+    rules = {
+        (theme, name): dict(
+            (key.strip(), value.strip())
+            for key, value in (part.split(":", 1) for part in body.split(";") if part.strip())
+        )
+        for theme, name, body in _TOKEN_RULE.findall(css)
+    }
+    # Text in a code block takes the block's colour, and no background of its own.
+    plain = {theme: {"color": rules[theme, ""]["color"]} for theme in THEMES}
+    looks = {
+        name: tuple(
+            frozenset({**plain[theme], **rules.get((theme, name), {})}.items()) for theme in THEMES
+        )
+        for (_, name) in rules
+        if name
+    }
+    return looks, tuple(frozenset(plain[theme].items()) for theme in THEMES)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_highlighted_code_has_no_span_drawn_as_plain_text(language):
+    # sphinxext/plain_tokens.py writes names, punctuation and white space as
+    # plain text: each span left in a code block must look different from it,
+    # or be a prompt, which sphinx-copybutton finds by its class.
+    looks, plain = _token_looks()
+    assert looks["k"] != plain, "keywords must stand out: check the rules pygments.css is read by"
+    kinds: set[str] = set()
+    for page in pages(language):
+        for span in soup(language, page).select("div.highlight pre span[class]"):
+            classes = span["class"]
+            kinds.update(classes)
+            assert "gp" in classes or any(looks.get(name, plain) != plain for name in classes), (
+                page,
+                str(span),
+            )
+    # What stays highlighted: keywords, operators, numbers, strings, built-ins.
+    assert {"k", "o", "mi", "s2", "nb"} <= kinds

@@ -24,6 +24,7 @@ import nbformat
 import notebook_downloads
 import notebook_markdown
 import package_version
+import plain_tokens
 import pytest
 from accessible_theme import LOCALE, compile_catalogs, label_summaries
 from babel.messages.catalog import Catalog
@@ -225,6 +226,7 @@ def test_punctuation_is_kept_on_the_line_of_the_formula_or_code_it_follows():
         notebook_downloads,
         notebook_markdown,
         package_version,
+        plain_tokens,
     ],
 )
 def test_the_examples_in_the_docstrings_hold(module):

@@ -26,23 +26,22 @@ from .conftest import CHROMIUM, ROOT, SITE, site_pages
 
 LANGUAGES = site_languages()
 PAGES = [f"{language}/{page}" for language in LANGUAGES for page in site_pages(language)]
-# The target for performance is 0.95. On this 2-core machine, quiet, one
-# page's score moves by up to 0.1 from run to run (its total blocking time
-# from 0 to 600 ms, its speed index either about 2.6 s or about 4.1 s), so
-# the median of five runs of a page near the target falls either side of it:
-# one full CI run had four pages at medians of 0.93 and 0.94, another one
-# page at 0.90 (runs of 0.87, 0.90, 0.90, 0.95, 0.95). The two speed
-# indexes are Chromium's: in the traces, whenever a renderer task before the
-# first paint ran 0.14 s or more (the first style and layout of a long page),
-# the first frame was shown 0.8 to 1.8 s after it was painted; with no task
-# over 0.09 s, within 0.05 s. That matches viz withholding BeginFrames from a
-# client that has not answered them ("ThrottleUnresponsiveClient" in
+# The target for performance, which a page's median run must reach. On this
+# 2-core machine one page's score moves by up to 0.1 from run to run, and
+# more on a busy day: its total blocking time from 0 to 600 ms, its speed
+# index in one of two modes. The two speed indexes are Chromium's: in the
+# traces, whenever a renderer task before the first paint ran 0.14 s or more
+# (the first style and layout of a long page), the first frame was shown 0.8
+# to 1.8 s after it was painted; with no task over 0.09 s, within 0.05 s.
+# That matches viz withholding BeginFrames from a client that has not
+# answered them ("ThrottleUnresponsiveClient" in
 # components/viz/service/frame_sinks/compositor_frame_sink_support.cc;
-# Lighthouse issue 17148). The test fails a page whose median is under the
-# floor below, which every page keeps, and the report
-# (_build/browser/lighthouse.json) shows each page against the target.
+# Lighthouse issue 17148). On a quiet day every page's first run scored 0.95
+# or more (2026-12-03); on a slow one the longest chapter's nine runs had a
+# median of 0.93 (2026-12-02). Each run in the report
+# (_build/browser/lighthouse.json) carries Lighthouse's benchmark index of
+# the machine, and a failure names it.
 PERFORMANCE_TARGET = 0.95
-PERFORMANCE_FLOOR = 0.9
 # Accessibility, best practices and SEO.
 OTHER_TARGET = 1.0
 # The audit script and its node_modules, where `nox -s browser` installed them.
@@ -51,9 +50,9 @@ REPORT = ROOT / "_build" / "browser" / "lighthouse.json"
 # A shared machine's load slows the page's tasks too, which Lighthouse's
 # simulation then scales up: a page under the target is measured eight times
 # more, and the median of its nine runs counts. Lighthouse's documentation on
-# variability advises the median of five; with one run in five under 0.90, as
-# above, five runs give a median under it about one time in twenty, nine runs
-# about one in fifty, for a few minutes more.
+# variability advises the median of five; if one run in five falls under the
+# target, five runs give a median under it about one time in twenty, nine
+# runs about one in fifty, for a few minutes more.
 RUNS_BELOW_TARGET = 9
 
 
@@ -112,7 +111,11 @@ def test_lighthouse_scores(audits, page):
     for run in runs:
         assert run["runtimeError"] is None, run["runtimeError"]
     median = _median_run(runs)
-    assert _performance(median) >= PERFORMANCE_FLOOR, (median["metrics"], median["failing"])
+    assert _performance(median) >= PERFORMANCE_TARGET, (
+        median["metrics"],
+        median["failing"],
+        f"benchmark index {[run['benchmarkIndex'] for run in runs]}",
+    )
     # The first run, the one that audited every category.
     first = runs[0]
     scores = first["scores"]

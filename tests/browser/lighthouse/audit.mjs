@@ -53,6 +53,9 @@ try {
       ),
       metrics: Object.fromEntries(metrics.map((name) => [name, lhr.audits[name].numericValue])),
       failing,
+      // Lighthouse's measure of the host's speed, taken before each run: a
+      // busy or slow machine shows here, and scales the simulated phone's tasks.
+      benchmarkIndex: lhr.environment.benchmarkIndex,
       runtimeError: lhr.runtimeError ? lhr.runtimeError.message : null,
     };
   }
